@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+
+mod customer;
+mod error;
+mod lookup;
+mod phone;
+mod ports;
+mod priority;
+
+pub use customer::{Customer, Depo};
+pub use error::{BoxError, DirectoryError, PhoneError, StoreError};
+pub use lookup::{Explanation, Found, explain_lookup, find_customer};
+pub use phone::{MAX_INPUT_CHARS, PhoneNumber, display_stored_number, warm_up};
+pub use ports::{
+    ActivityScope, ApiClientRecord, ApiClientStore, Candidate, CandidateQuery, CustomerDirectory,
+    TransactionActivity,
+};
+#[cfg(any(test, feature = "mock"))]
+pub use ports::{MockApiClientStore, MockCustomerDirectory};
+pub use priority::{Activity, RECENT_WINDOW_DAYS, Ranking, Rule, compare, rank, window_start};
