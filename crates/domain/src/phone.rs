@@ -69,8 +69,10 @@ impl PhoneNumber {
             return Err(PhoneError::TooLong);
         }
         let national = national_significant_number(trimmed).ok_or(PhoneError::Invalid)?;
-        let e164 = format!("{COUNTRY_PREFIX}{national}");
-        if is_valid_indonesian(&e164) {
+        if is_valid_national(&national) {
+            let mut e164 = String::with_capacity(COUNTRY_PREFIX.len() + national.len());
+            e164.push_str(COUNTRY_PREFIX);
+            e164.push_str(&national);
             Ok(Self { e164 })
         } else {
             Err(PhoneError::Invalid)
@@ -178,15 +180,15 @@ pub fn display_stored_number(stored: &str) -> String {
 /// ```
 pub fn warm_up() {
     // Exercise every descriptor pattern the validator may consult.
-    for sample in ["+628123456789", "+62215551234", "+62000"] {
-        let _ = is_valid_indonesian(sample);
+    for sample in ["8123456789", "215551234", "000"] {
+        let _ = is_valid_national(sample);
     }
 }
 
 /// Applies the contract's separator and prefix rules and returns the national
 /// significant number (digits only), or `None` when the input has anything
 /// but digits, separators and one leading `+`, or no Indonesian prefix.
-fn national_significant_number(input: &str) -> Option<String> {
+fn national_significant_number(input: &str) -> Option<NationalDigits> {
     let mut digits = String::with_capacity(input.len());
     let mut plus = false;
     for (index, c) in input.chars().enumerate() {
@@ -212,15 +214,50 @@ fn national_significant_number(input: &str) -> Option<String> {
     if national.is_empty() || national.starts_with('0') {
         return None;
     }
-    Some(national.to_owned())
+    let start = digits.len() - national.len();
+    Some(NationalDigits { digits, start })
 }
 
-/// Whether an E.164 string is a valid number for region ID by
-/// libphonenumber's metadata.
-fn is_valid_indonesian(e164: &str) -> bool {
-    phonenumber::parse(Some(phonenumber::country::Id::ID), e164).is_ok_and(|number| {
-        number.country().id() == Some(phonenumber::country::Id::ID) && number.is_valid()
-    })
+/// The digits of an input and where its national significant number starts.
+struct NationalDigits {
+    digits: String,
+    start: usize,
+}
+
+impl std::ops::Deref for NationalDigits {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.digits[self.start..]
+    }
+}
+
+/// Whether a national significant number is a valid Indonesian number by
+/// libphonenumber's metadata for region ID: the general pattern matches and
+/// so does the pattern of at least one number type. This is what
+/// `phonenumber::is_valid` decides for a `+62` number, without re-parsing
+/// the text (which costs several times more).
+fn is_valid_national(national: &str) -> bool {
+    let Some(metadata) = phonenumber::metadata::DATABASE.by_id("ID") else {
+        return false;
+    };
+    let descriptors = metadata.descriptors();
+    descriptors.general().is_match(national)
+        && [
+            descriptors.premium_rate(),
+            descriptors.toll_free(),
+            descriptors.shared_cost(),
+            descriptors.voip(),
+            descriptors.personal_number(),
+            descriptors.pager(),
+            descriptors.uan(),
+            descriptors.voicemail(),
+            descriptors.fixed_line(),
+            descriptors.mobile(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|descriptor| descriptor.is_match(national))
 }
 
 #[cfg(test)]
@@ -390,6 +427,22 @@ mod properties {
             prop_assume!(input.len() <= 1024);
             let _ = PhoneNumber::parse(&input);
             let _ = display_stored_number(&input);
+        }
+
+        #[test]
+        fn agrees_with_phonenumber_is_valid(nsn in "[1-9][0-9]{0,13}") {
+            let ours = is_valid_national(&nsn);
+            let theirs = phonenumber::parse(None, format!("+62{nsn}"))
+                .is_ok_and(|n| n.is_valid() && n.country().id() == Some(phonenumber::country::Id::ID));
+            prop_assert_eq!(ours, theirs, "{}", nsn);
+        }
+
+        #[test]
+        fn mobile_shaped_numbers_agree_with_phonenumber_is_valid(nsn in "8[0-9]{6,12}") {
+            let ours = is_valid_national(&nsn);
+            let theirs = phonenumber::parse(None, format!("+62{nsn}"))
+                .is_ok_and(|n| n.is_valid() && n.country().id() == Some(phonenumber::country::Id::ID));
+            prop_assert_eq!(ours, theirs, "{}", nsn);
         }
 
         #[test]
