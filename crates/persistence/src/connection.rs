@@ -1,0 +1,158 @@
+//! One connection type over every compiled-in engine, and the r2d2 manager
+//! that opens it.
+
+use std::fmt;
+use std::time::Duration;
+
+use diesel::r2d2::R2D2Connection;
+
+use crate::engine::Target;
+use crate::{Engine, PersistenceError};
+
+pub use multi::{DbConnection, MultiBackend};
+
+/// Holds the derive's output: the derive generates public items (the
+/// `MultiBackend`, its row and value types) without doc comments.
+#[allow(missing_docs)]
+mod multi {
+    /// A connection to whichever engine the database URL named.
+    ///
+    /// Query code is written once against this type (its backend is the
+    /// derived [`MultiBackend`]); code that must differ per engine matches on
+    /// the variant. Each variant exists only when its cargo feature is on.
+    #[derive(diesel::MultiConnection)]
+    pub enum DbConnection {
+        /// A PostgreSQL connection (feature `postgres`).
+        #[cfg(feature = "postgres")]
+        Pg(diesel::PgConnection),
+        /// An SQLite connection (feature `sqlite`).
+        #[cfg(feature = "sqlite")]
+        Sqlite(diesel::SqliteConnection),
+    }
+}
+
+impl DbConnection {
+    /// The engine this connection talks to.
+    #[must_use]
+    pub const fn engine(&self) -> Engine {
+        match self {
+            #[cfg(feature = "postgres")]
+            Self::Pg(_) => Engine::Postgres,
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(_) => Engine::Sqlite,
+        }
+    }
+}
+
+impl fmt::Debug for DbConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DbConnection({})", self.engine())
+    }
+}
+
+/// Opens [`DbConnection`]s for an r2d2 pool: picks the engine from the URL's
+/// scheme and calls that engine's own `establish`, so a failure carries the
+/// server's message (not diesel's generic "invalid connection url"). SQLite
+/// connections get `busy_timeout`, `journal_mode=WAL` and `foreign_keys=ON`.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    target: Target,
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    busy_timeout: Duration,
+}
+
+impl ConnectionManager {
+    /// A manager for `url`. `busy_timeout` is how long an SQLite connection
+    /// waits for a lock (PostgreSQL: the libpq `connect_timeout`, unless the
+    /// URL sets one).
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::from_url`].
+    pub fn new(url: &str, busy_timeout: Duration) -> Result<Self, PersistenceError> {
+        let target = Target::parse(url)?.with_connect_timeout(busy_timeout.as_secs());
+        Ok(Self {
+            target,
+            busy_timeout,
+        })
+    }
+
+    /// The engine the URL names.
+    #[must_use]
+    pub const fn engine(&self) -> Engine {
+        self.target.engine
+    }
+
+    /// The database URL with any password masked, for messages.
+    #[must_use]
+    pub fn display_url(&self) -> &str {
+        &self.target.display
+    }
+
+    pub(crate) const fn target(&self) -> &Target {
+        &self.target
+    }
+
+    fn connection_error(&self, error: diesel::ConnectionError) -> PersistenceError {
+        PersistenceError::Connection(crate::error::ConnectionFailure {
+            engine: self.target.engine,
+            target: self.target.display.clone(),
+            error,
+        })
+    }
+
+    #[cfg(feature = "sqlite")]
+    fn connect_sqlite(&self) -> Result<DbConnection, PersistenceError> {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+
+        let mut conn = diesel::SqliteConnection::establish(&self.target.connect)
+            .map_err(|error| self.connection_error(error))?;
+        // busy_timeout first: switching to WAL takes a lock that another
+        // connection of the pool may hold at the same moment.
+        let pragmas = format!(
+            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            self.busy_timeout.as_millis().max(1000)
+        );
+        conn.batch_execute(&pragmas).map_err(|error| {
+            self.connection_error(diesel::ConnectionError::CouldntSetupConfiguration(error))
+        })?;
+        Ok(DbConnection::Sqlite(conn))
+    }
+
+    #[cfg(feature = "postgres")]
+    fn connect_postgres(&self) -> Result<DbConnection, PersistenceError> {
+        use diesel::Connection;
+
+        diesel::PgConnection::establish(&self.target.connect)
+            .map(DbConnection::Pg)
+            .map_err(|error| self.connection_error(error))
+    }
+}
+
+impl diesel::r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = PersistenceError;
+
+    fn connect(&self) -> Result<DbConnection, PersistenceError> {
+        match self.target.engine {
+            #[cfg(feature = "postgres")]
+            Engine::Postgres => self.connect_postgres(),
+            #[cfg(feature = "sqlite")]
+            Engine::Sqlite => self.connect_sqlite(),
+            #[allow(unreachable_patterns)]
+            engine => Err(PersistenceError::EngineUnavailable {
+                engine: engine.name(),
+                reason: "this build was compiled without it",
+            }),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), PersistenceError> {
+        conn.ping().map_err(PersistenceError::Query)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}

@@ -1,0 +1,106 @@
+//! The query plans of the lookup's two statements, to check (in tests, or
+//! by hand on a production-sized database) that they use the indexes.
+//!
+//! Each function wraps the very statement the lookup runs (same builder,
+//! same bind values) in the engine's `EXPLAIN`: `EXPLAIN QUERY PLAN` on
+//! SQLite, `EXPLAIN` on PostgreSQL. Run `ANALYZE` first on a fresh database.
+
+use std::marker::PhantomData;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use klikorder_domain::PhoneNumber;
+
+use crate::customers::candidates_query;
+use crate::transactions::activity_query;
+use crate::{DbConnection, MultiBackend};
+
+/// `<prefix> <query>`, with the query's own bind values; rows of `ST`.
+struct Explain<Q, ST> {
+    prefix: &'static str,
+    query: Q,
+    row: PhantomData<ST>,
+}
+
+impl<Q, ST> Explain<Q, ST> {
+    const fn new(prefix: &'static str, query: Q) -> Self {
+        Self {
+            prefix,
+            query,
+            row: PhantomData,
+        }
+    }
+}
+
+impl<Q, ST: 'static> QueryId for Explain<Q, ST> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q, ST> Query for Explain<Q, ST>
+where
+    ST: diesel::sql_types::SqlType,
+{
+    type SqlType = ST;
+}
+
+impl<Q, ST> QueryFragment<MultiBackend> for Explain<Q, ST>
+where
+    Q: QueryFragment<MultiBackend>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+        out.push_sql(self.prefix);
+        self.query.walk_ast(out.reborrow())
+    }
+}
+
+impl<Q, ST> RunQueryDsl<DbConnection> for Explain<Q, ST> {}
+
+/// Runs `query` under the connection's EXPLAIN and returns the plan's lines.
+fn explain<Q>(conn: &mut DbConnection, query: Q) -> QueryResult<Vec<String>>
+where
+    Q: QueryFragment<MultiBackend>,
+{
+    match conn {
+        #[cfg(feature = "postgres")]
+        DbConnection::Pg(_) => {
+            Explain::<_, diesel::sql_types::Text>::new("EXPLAIN ", query).load::<String>(conn)
+        }
+        #[cfg(feature = "sqlite")]
+        DbConnection::Sqlite(_) => {
+            use diesel::sql_types::{Integer, Text};
+
+            Explain::<_, (Integer, Integer, Integer, Text)>::new("EXPLAIN QUERY PLAN ", query)
+                .load::<(i32, i32, i32, String)>(conn)
+                .map(|rows| rows.into_iter().map(|(_, _, _, detail)| detail).collect())
+        }
+    }
+}
+
+/// The plan of query 1 (the candidates for `phone`), one line per step.
+///
+/// # Errors
+///
+/// The database's error.
+pub fn explain_candidates(
+    conn: &mut DbConnection,
+    phone: &PhoneNumber,
+    allowed_statuses: &[String],
+) -> QueryResult<Vec<String>> {
+    let spellings = phone.stored_spellings();
+    explain(conn, candidates_query!(&spellings, allowed_statuses))
+}
+
+/// The plan of query 2 (the activity figures of `customer_ids`).
+///
+/// # Errors
+///
+/// The database's error.
+pub fn explain_activity(
+    conn: &mut DbConnection,
+    customer_ids: &[i64],
+    window_start: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    explain(conn, activity_query!(customer_ids, window_start))
+}

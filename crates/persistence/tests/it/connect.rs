@@ -1,0 +1,258 @@
+//! Database URLs and connecting: unsupported URLs, the server's own error
+//! messages, no password in any message.
+
+use std::time::Duration;
+
+use klikorder_persistence::test_support::TestDatabase;
+use klikorder_persistence::{Engine, PersistenceError, PoolSettings, build_pool};
+
+fn settings() -> PoolSettings {
+    PoolSettings {
+        max_size: 2,
+        connection_timeout: Duration::from_secs(5),
+    }
+}
+
+#[test]
+fn a_typo_in_the_scheme_is_an_unsupported_url_without_the_password() {
+    for url in [
+        "postgress://app:hunter2@127.0.0.1:5432/test",
+        "postgre://app:hunter2@127.0.0.1/test",
+        "sqlit://klikorder.db",
+    ] {
+        let error = build_pool(url, &settings()).unwrap_err();
+        assert!(
+            matches!(error, PersistenceError::UnsupportedUrl(_)),
+            "{url}: {error:?}"
+        );
+        let text = format!("{error} {error:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("expected sqlite:"), "{text}");
+    }
+}
+
+#[test]
+fn a_bare_path_is_refused_and_no_file_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("klikorder.db");
+    let url = path.display().to_string();
+    let error = build_pool(&url, &settings()).unwrap_err();
+    assert!(
+        matches!(error, PersistenceError::UnsupportedUrl(_)),
+        "{error:?}"
+    );
+    assert!(!path.exists());
+    assert!(Engine::from_url("klikorder.db").is_err());
+}
+
+#[test]
+fn mysql_is_not_supported_yet() {
+    let error = build_pool("mysql://app:hunter2@db/klikorder", &settings()).unwrap_err();
+    assert!(
+        matches!(error, PersistenceError::EngineUnavailable { .. }),
+        "{error:?}"
+    );
+    assert!(!error.to_string().contains("hunter2"));
+}
+
+#[test]
+fn pool_settings_must_be_usable() {
+    let zero = PoolSettings {
+        max_size: 0,
+        ..settings()
+    };
+    assert!(matches!(
+        build_pool("sqlite::memory:", &zero),
+        Err(PersistenceError::InvalidSettings(_))
+    ));
+    let no_wait = PoolSettings {
+        connection_timeout: Duration::ZERO,
+        ..settings()
+    };
+    assert!(matches!(
+        build_pool("sqlite::memory:", &no_wait),
+        Err(PersistenceError::InvalidSettings(_))
+    ));
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_creates_a_missing_file_but_not_its_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("new.db");
+    let pool = build_pool(&format!("sqlite://{}", file.display()), &settings()).unwrap();
+    assert!(file.exists());
+    drop(pool);
+
+    let missing = dir.path().join("no-such-dir").join("new.db");
+    let error = build_pool(&format!("sqlite:{}", missing.display()), &settings()).unwrap_err();
+    assert!(
+        matches!(error, PersistenceError::Connection(_)),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("does not exist"), "{error}");
+    assert!(!missing.exists());
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_connections_get_wal_foreign_keys_and_a_busy_timeout() {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{BigInt, Text};
+
+    #[derive(diesel::QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = Text)]
+        journal_mode: String,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Flag {
+        #[diesel(sql_type = BigInt)]
+        foreign_keys: i64,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Timeout {
+        #[diesel(sql_type = BigInt)]
+        timeout: i64,
+    }
+
+    let db = TestDatabase::sqlite().unwrap();
+    let mut conn = db.connection().unwrap();
+    let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(mode.journal_mode, "wal");
+    let flag: Flag = diesel::sql_query("PRAGMA foreign_keys")
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(flag.foreign_keys, 1);
+    let timeout: Timeout = diesel::sql_query("PRAGMA busy_timeout")
+        .get_result(&mut *conn)
+        .unwrap();
+    assert!(timeout.timeout >= 1000, "{}", timeout.timeout);
+
+    // The foreign keys are enforced.
+    let orphan = klikorder_persistence::transactions::insert(
+        &mut conn,
+        &[crate::support::purchase(
+            1,
+            999,
+            crate::support::window_start(),
+        )],
+    );
+    assert!(orphan.is_err());
+}
+
+/// `TEST_POSTGRES_URL` with its user (and password) replaced.
+#[cfg(feature = "postgres")]
+fn with_user(test_name: &str, user: &str, password: Option<&str>) -> Option<String> {
+    let base = klikorder_persistence::test_support::postgres_base_url(test_name)?;
+    let mut url = url::Url::parse(&base).unwrap();
+    url.set_username(user).unwrap();
+    url.set_password(password).unwrap();
+    Some(url.to_string())
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_refusals_carry_the_servers_message() {
+    let Some(url) = with_user(
+        concat!(
+            module_path!(),
+            "::postgres_refusals_carry_the_servers_message"
+        ),
+        "nosuchuser",
+        Some("hunter2"),
+    ) else {
+        return;
+    };
+    let started = std::time::Instant::now();
+    let error = build_pool(&url, &settings()).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(4), "fails fast");
+    assert!(
+        matches!(&error, PersistenceError::Connection(failure) if failure.engine == Engine::Postgres),
+        "{error:?}"
+    );
+    let text = error.to_string();
+    assert!(
+        text.contains("role \"nosuchuser\" does not exist")
+            || text.contains("password authentication failed for user \"nosuchuser\""),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(!format!("{error:?}").contains("hunter2"));
+    assert!(text.contains("nosuchuser:***@"), "{text}");
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_unknown_database_carries_the_servers_message() {
+    let Some(base) = klikorder_persistence::test_support::postgres_base_url(concat!(
+        module_path!(),
+        "::postgres_unknown_database_carries_the_servers_message"
+    )) else {
+        return;
+    };
+    let mut url = url::Url::parse(&base).unwrap();
+    url.set_path("/klikorder_no_such_database");
+    let error = build_pool(url.as_str(), &settings()).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("database \"klikorder_no_such_database\" does not exist"),
+        "{error}"
+    );
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_test_databases_are_dropped() {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::BigInt;
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        count: i64,
+    }
+
+    let Some(base) = klikorder_persistence::test_support::postgres_base_url(concat!(
+        module_path!(),
+        "::postgres_test_databases_are_dropped"
+    )) else {
+        return;
+    };
+    let db = TestDatabase::postgres(&base).unwrap();
+    let name = url::Url::parse(db.url())
+        .unwrap()
+        .path()
+        .trim_start_matches('/')
+        .to_owned();
+    assert!(name.starts_with("klikorder_test_"), "{name}");
+    drop(db);
+    let pool = build_pool(&base, &settings()).unwrap();
+    let mut conn = pool.get().unwrap();
+    let left: Count =
+        diesel::sql_query("SELECT COUNT(*) AS count FROM pg_database WHERE datname = $1")
+            .bind::<diesel::sql_types::Text, _>(&name)
+            .get_result(&mut *conn)
+            .unwrap();
+    assert_eq!(left.count, 0);
+}
+
+#[test]
+fn debug_output_masks_the_password() {
+    let manager = klikorder_persistence::ConnectionManager::new(
+        "postgres://app:hunter2@db.invalid/klikorder",
+        Duration::from_secs(1),
+    );
+    if let Ok(manager) = manager {
+        let debug = format!("{manager:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("app:***@db.invalid"), "{debug}");
+        assert_eq!(
+            manager.display_url(),
+            "postgres://app:***@db.invalid/klikorder"
+        );
+    }
+}
