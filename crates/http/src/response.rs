@@ -1,0 +1,270 @@
+//! The contract's JSON bodies (CONTRACT §2) and how they are sent.
+//!
+//! Bodies are plain structs serialized by `serde_json` in compact form, so
+//! keys come out in field order: the order the contract publishes.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use klikorder_domain::{Customer, Depo, display_stored_number};
+use serde::Serialize;
+
+/// `message` of the 200 answer.
+pub(crate) const FOUND: &str = "Data pelanggan berhasil ditemukan.";
+/// `message` of a 401.
+pub(crate) const UNAUTHORIZED: &str = "Unauthorized.";
+/// `message` of every 422.
+pub(crate) const VALIDATION_FAILED: &str = "Validasi gagal.";
+/// The 422 detail for a missing `no_hp`.
+pub(crate) const NO_HP_REQUIRED: &str = "The no hp field is required.";
+/// The 422 detail for a `no_hp` over 32 characters.
+pub(crate) const NO_HP_TOO_LONG: &str = "The no hp field must not be greater than 32 characters.";
+/// The 422 detail for anything else wrong with `no_hp`.
+pub(crate) const NO_HP_INVALID: &str = "The no hp field format is invalid.";
+/// `message` of the 404 for a number nobody holds.
+pub(crate) const CUSTOMER_NOT_FOUND: &str = "Pelanggan tidak ditemukan.";
+/// `message` of the 404 for an unknown path.
+pub(crate) const ENDPOINT_NOT_FOUND: &str = "Endpoint tidak ditemukan.";
+/// `message` of a 405.
+pub(crate) const METHOD_NOT_ALLOWED: &str = "Metode tidak diizinkan.";
+/// `message` of a 503.
+pub(crate) const UNAVAILABLE: &str = "Layanan sedang tidak tersedia.";
+/// `message` of a 500.
+pub(crate) const INTERNAL: &str = "Terjadi kesalahan pada server.";
+/// `message` of any other 4xx that actix itself produces (not in the
+/// contract, which has no row for them).
+pub(crate) const BAD_REQUEST: &str = "Permintaan tidak valid.";
+
+/// The 500 body, pre-serialized, for when serialization itself fails.
+const INTERNAL_BODY: &str = r#"{"success":false,"message":"Terjadi kesalahan pada server."}"#;
+
+/// `{"success": false, "message": …}` plus `errors` on a 422.
+#[derive(Debug, Serialize)]
+pub(crate) struct Failure<'a> {
+    success: bool,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<FieldErrors<'a>>,
+}
+
+/// The 422 `errors` object: one message for the one field there is.
+#[derive(Debug, Serialize)]
+struct FieldErrors<'a> {
+    no_hp: [&'a str; 1],
+}
+
+impl<'a> Failure<'a> {
+    /// A failure without field errors.
+    pub(crate) fn new(message: &'a str) -> Self {
+        Self {
+            success: false,
+            message,
+            errors: None,
+        }
+    }
+
+    /// The 422 failure for a `no_hp` problem.
+    pub(crate) fn invalid_no_hp(detail: &'a str) -> Self {
+        Self {
+            success: false,
+            message: VALIDATION_FAILED,
+            errors: Some(FieldErrors { no_hp: [detail] }),
+        }
+    }
+}
+
+/// The 200 body of CONTRACT §2.1.
+#[derive(Debug, Serialize)]
+pub(crate) struct Success<'a> {
+    success: bool,
+    message: &'a str,
+    data: CustomerData<'a>,
+}
+
+impl<'a> Success<'a> {
+    /// The answer for the customer the lookup picked.
+    pub(crate) fn found(customer: &'a Customer) -> Self {
+        Self {
+            success: true,
+            message: FOUND,
+            data: CustomerData::from(customer),
+        }
+    }
+}
+
+/// `data` of the 200 body. Fields are in the contract's order; `None` is
+/// `null`, never an omitted key.
+#[derive(Debug, Serialize)]
+struct CustomerData<'a> {
+    id: i64,
+    kode: &'a str,
+    nama: &'a str,
+    nama_pemilik: Option<&'a str>,
+    kontak_person: Option<&'a str>,
+    no_hp: Option<String>,
+    no_hp_goovi: Option<String>,
+    status_pelanggan: Option<&'a str>,
+    keperluan_pelanggan: Option<&'a str>,
+    latitude: Option<&'a str>,
+    longitude: Option<&'a str>,
+    alamat_lengkap: Option<&'a str>,
+    kelurahan: Option<&'a str>,
+    kecamatan: Option<&'a str>,
+    kota: Option<&'a str>,
+    provinsi: Option<&'a str>,
+    depo: Option<DepoData<'a>>,
+}
+
+impl<'a> From<&'a Customer> for CustomerData<'a> {
+    fn from(customer: &'a Customer) -> Self {
+        Self {
+            id: customer.id,
+            kode: &customer.kode,
+            nama: &customer.nama,
+            nama_pemilik: customer.nama_pemilik.as_deref(),
+            kontak_person: customer.kontak_person.as_deref(),
+            no_hp: customer.no_hp.as_deref().map(display_stored_number),
+            no_hp_goovi: customer.no_hp_goovi.as_deref().map(display_stored_number),
+            status_pelanggan: customer.status_pelanggan.as_deref(),
+            keperluan_pelanggan: customer.keperluan_pelanggan.as_deref(),
+            latitude: customer.latitude.as_deref(),
+            longitude: customer.longitude.as_deref(),
+            alamat_lengkap: customer.alamat_lengkap.as_deref(),
+            kelurahan: customer.kelurahan.as_deref(),
+            kecamatan: customer.kecamatan.as_deref(),
+            kota: customer.kota.as_deref(),
+            provinsi: customer.provinsi.as_deref(),
+            depo: customer.depo.as_ref().map(DepoData::from),
+        }
+    }
+}
+
+/// `data.depo` of the 200 body.
+#[derive(Debug, Serialize)]
+struct DepoData<'a> {
+    id: i64,
+    kode: &'a str,
+    nama: &'a str,
+}
+
+impl<'a> From<&'a Depo> for DepoData<'a> {
+    fn from(depo: &'a Depo) -> Self {
+        Self {
+            id: depo.id,
+            kode: &depo.kode,
+            nama: &depo.nama,
+        }
+    }
+}
+
+/// The body of `/health` and `/health/ready`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Health {
+    status: &'static str,
+}
+
+impl Health {
+    /// `{"status":"ok"}`.
+    pub(crate) const OK: Self = Self { status: "ok" };
+    /// `{"status":"unavailable"}`.
+    pub(crate) const UNAVAILABLE: Self = Self {
+        status: "unavailable",
+    };
+}
+
+/// Sends `body` as compact JSON with `Content-Type: application/json`.
+///
+/// Serializing these bodies cannot fail in practice; if it ever did, the
+/// answer is the contract's 500.
+pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> HttpResponse {
+    let (status, bytes) = match serde_json::to_vec(body) {
+        Ok(bytes) => (status, bytes),
+        Err(error) => {
+            log::error!("cannot serialize a response body: {error}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                INTERNAL_BODY.as_bytes().to_vec(),
+            )
+        }
+    };
+    HttpResponse::build(status)
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .body(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compact(body: &impl Serialize) -> String {
+        serde_json::to_string(body).unwrap()
+    }
+
+    #[test]
+    fn the_pre_serialized_500_body_matches_the_struct() {
+        assert_eq!(compact(&Failure::new(INTERNAL)), INTERNAL_BODY);
+    }
+
+    #[test]
+    fn a_failure_without_field_errors_has_no_errors_key() {
+        assert_eq!(
+            compact(&Failure::new(UNAUTHORIZED)),
+            r#"{"success":false,"message":"Unauthorized."}"#
+        );
+    }
+
+    #[test]
+    fn a_validation_failure_lists_the_field_message() {
+        assert_eq!(
+            compact(&Failure::invalid_no_hp(NO_HP_REQUIRED)),
+            r#"{"success":false,"message":"Validasi gagal.","errors":{"no_hp":["The no hp field is required."]}}"#
+        );
+    }
+
+    #[test]
+    fn the_too_long_message_names_the_domain_limit() {
+        assert!(NO_HP_TOO_LONG.contains(&klikorder_domain::MAX_INPUT_CHARS.to_string()));
+    }
+
+    #[test]
+    fn a_customer_with_only_required_columns_keeps_every_key_as_null() {
+        let customer = Customer {
+            id: 1,
+            kode: "PEL-1".into(),
+            nama: "Toko".into(),
+            ..Customer::default()
+        };
+        assert_eq!(
+            compact(&Success::found(&customer)),
+            concat!(
+                r#"{"success":true,"message":"Data pelanggan berhasil ditemukan.","data":{"#,
+                r#""id":1,"kode":"PEL-1","nama":"Toko","nama_pemilik":null,"kontak_person":null,"#,
+                r#""no_hp":null,"no_hp_goovi":null,"status_pelanggan":null,"keperluan_pelanggan":null,"#,
+                r#""latitude":null,"longitude":null,"alamat_lengkap":null,"kelurahan":null,"#,
+                r#""kecamatan":null,"kota":null,"provinsi":null,"depo":null}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn stored_numbers_are_shown_normalized_or_as_stored() {
+        let customer = Customer {
+            no_hp: Some("0812-3456-789".into()),
+            no_hp_goovi: Some("n/a".into()),
+            ..Customer::default()
+        };
+        let data = CustomerData::from(&customer);
+        assert_eq!(data.no_hp.as_deref(), Some("+628123456789"));
+        assert_eq!(data.no_hp_goovi.as_deref(), Some("n/a"));
+    }
+
+    #[test]
+    fn health_bodies() {
+        assert_eq!(compact(&Health::OK), r#"{"status":"ok"}"#);
+        assert_eq!(compact(&Health::UNAVAILABLE), r#"{"status":"unavailable"}"#);
+    }
+}

@@ -1,0 +1,71 @@
+//! What every handler needs: the ports, the time zone, the database deadline
+//! and the clock.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use klikorder_auth::ApiKeyRegistry;
+use klikorder_domain::CustomerDirectory;
+
+/// The current time, as the lookup sees it: [`Utc::now`] in production, a
+/// fixed instant in tests.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The shared state of the application, cloned into every worker.
+///
+/// It holds ports only (trait objects), never a pool or a connection: the
+/// server binary hands in the diesel-backed implementations, tests hand in
+/// mocks.
+#[derive(Clone)]
+pub struct AppState {
+    /// Finds the customers a number may belong to.
+    pub directory: Arc<dyn CustomerDirectory>,
+    /// Checks `X-API-Client` / `X-API-Key`.
+    pub registry: Arc<dyn ApiKeyRegistry>,
+    /// The zone in which "the last 30 days" are counted (`APP_TIMEZONE`).
+    pub time_zone: chrono_tz::Tz,
+    /// Bounds the whole database part of a request (`DB_TIMEOUT_MS`): past
+    /// it the answer is 503, for the lookup and for `/health/ready`.
+    pub db_timeout: Duration,
+    /// The clock the ranking window is computed from.
+    pub clock: Clock,
+}
+
+impl AppState {
+    /// State with the system clock ([`Utc::now`]).
+    #[must_use]
+    pub fn new(
+        directory: Arc<dyn CustomerDirectory>,
+        registry: Arc<dyn ApiKeyRegistry>,
+        time_zone: chrono_tz::Tz,
+        db_timeout: Duration,
+    ) -> Self {
+        Self {
+            directory,
+            registry,
+            time_zone,
+            db_timeout,
+            clock: Arc::new(Utc::now),
+        }
+    }
+
+    /// The same state with another clock, e.g. a fixed instant in tests.
+    #[must_use]
+    pub fn with_clock(self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+        Self {
+            clock: Arc::new(clock),
+            ..self
+        }
+    }
+}
+
+impl fmt::Debug for AppState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppState")
+            .field("time_zone", &self.time_zone)
+            .field("db_timeout", &self.db_timeout)
+            .finish_non_exhaustive()
+    }
+}
