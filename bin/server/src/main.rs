@@ -1,1 +1,51 @@
-fn main() {}
+//! `klikorder-server`: the KlikOrder customer lookup service.
+//!
+//! This file only loads `.env`, parses the command line, sets up logging and
+//! reports failures as one line on stderr; the rest lives in the modules.
+
+mod cli;
+mod clients;
+mod config;
+mod demo;
+mod lookup;
+mod startup;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::cli::{Cli, Command, ServeArgs};
+use crate::config::Config;
+
+fn main() -> ExitCode {
+    let dotenv = dotenvy::dotenv();
+    let cli = Cli::parse();
+    env_logger::Builder::new()
+        .parse_filters(&cli.settings.log)
+        .init();
+    if let Err(error) = dotenv
+        .map(drop)
+        .or_else(|e| if e.not_found() { Ok(()) } else { Err(e) })
+    {
+        return fail(&anyhow::Error::new(error).context("cannot read .env"));
+    }
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_settings(&cli.settings)?;
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => startup::serve(&config, &args),
+        Command::Migrate => startup::migrate(&config),
+        Command::Lookup(args) => lookup::run(&config, &args),
+        Command::Clients(command) => clients::run(&config, command),
+    }
+}
+
+fn fail(error: &anyhow::Error) -> ExitCode {
+    eprintln!("klikorder-server: error: {error:#}");
+    ExitCode::FAILURE
+}
