@@ -29,8 +29,12 @@ pub struct Cli {
 pub enum Command {
     /// Apply pending migrations, then serve (the default).
     Serve(ServeArgs),
-    /// Apply pending migrations and exit.
-    Migrate,
+    /// Apply pending migrations and exit; with --check, change nothing and
+    /// report what is missing.
+    Migrate(MigrateArgs),
+    /// Check the database the service points at: tables, columns, indexes,
+    /// and stored phone numbers that no input can reach.
+    Doctor,
     /// Look a phone number up as the endpoint would, from the command line.
     Lookup(LookupArgs),
     /// Manage the API clients (partners) that may call the endpoint.
@@ -45,6 +49,15 @@ pub struct ServeArgs {
     /// ready-to-paste `curl` line.
     #[arg(long)]
     pub demo: bool,
+}
+
+/// Options of `migrate`.
+#[derive(Debug, Default, Args)]
+pub struct MigrateArgs {
+    /// Change nothing: list every expected table, column or index that is
+    /// missing or of an incompatible type, and exit non-zero if any is.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Options of `lookup`.

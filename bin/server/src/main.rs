@@ -7,6 +7,7 @@ mod cli;
 mod clients;
 mod config;
 mod demo;
+mod doctor;
 mod lookup;
 mod startup;
 
@@ -39,7 +40,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_settings(&cli.settings)?;
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => startup::serve(&config, &args),
-        Command::Migrate => startup::migrate(&config),
+        Command::Migrate(args) if args.check => startup::check_schema(&config),
+        Command::Migrate(_) => startup::migrate(&config),
+        Command::Doctor => doctor::run(&config),
         Command::Lookup(args) => lookup::run(&config, &args),
         Command::Clients(command) => clients::run(&config, command),
     }
