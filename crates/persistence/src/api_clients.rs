@@ -12,6 +12,7 @@ use crate::schema::api_clients;
 #[diesel(table_name = api_clients)]
 #[diesel(treat_none_as_default_value = false)]
 #[cfg_attr(feature = "postgres", diesel(check_for_backend(diesel::pg::Pg)))]
+#[cfg_attr(feature = "mysql", diesel(check_for_backend(diesel::mysql::Mysql)))]
 #[cfg_attr(feature = "sqlite", diesel(check_for_backend(diesel::sqlite::Sqlite)))]
 pub struct ApiClientRow {
     /// `api_clients.client_id`, the primary key.
@@ -26,6 +27,10 @@ pub struct ApiClientRow {
     pub updated_at: NaiveDateTime,
     /// `api_clients.revoked_at`.
     pub revoked_at: Option<NaiveDateTime>,
+    /// `api_clients.expires_at`.
+    pub expires_at: Option<NaiveDateTime>,
+    /// `api_clients.last_seen_at`.
+    pub last_seen_at: Option<NaiveDateTime>,
 }
 
 impl From<ApiClientRow> for ApiClientRecord {
@@ -37,6 +42,8 @@ impl From<ApiClientRow> for ApiClientRecord {
             created_at: row.created_at,
             updated_at: row.updated_at,
             revoked_at: row.revoked_at,
+            expires_at: row.expires_at,
+            last_seen_at: row.last_seen_at,
         }
     }
 }
@@ -50,6 +57,8 @@ impl From<&ApiClientRecord> for ApiClientRow {
             created_at: record.created_at,
             updated_at: record.updated_at,
             revoked_at: record.revoked_at,
+            expires_at: record.expires_at,
+            last_seen_at: record.last_seen_at,
         }
     }
 }
@@ -110,4 +119,27 @@ pub fn replace_key(
         ))
         .execute(conn)
         .map(|rows| rows > 0)
+}
+
+/// Moves `last_seen_at` forward to `at` (never back); `false` when no such
+/// client exists or it was already seen at or after `at`.
+///
+/// # Errors
+///
+/// The database's error.
+pub fn record_last_seen(
+    conn: &mut DbConnection,
+    client_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        api_clients::table.find(client_id).filter(
+            api_clients::last_seen_at
+                .is_null()
+                .or(api_clients::last_seen_at.lt(at)),
+        ),
+    )
+    .set(api_clients::last_seen_at.eq(Some(at)))
+    .execute(conn)
+    .map(|rows| rows > 0)
 }

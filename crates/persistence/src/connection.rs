@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use diesel::Connection;
+use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::r2d2::R2D2Connection;
 
 use crate::engine::Target;
@@ -25,6 +27,9 @@ mod multi {
         /// A PostgreSQL connection (feature `postgres`).
         #[cfg(feature = "postgres")]
         Pg(diesel::PgConnection),
+        /// A MySQL or MariaDB connection (feature `mysql`).
+        #[cfg(feature = "mysql")]
+        Mysql(diesel::MysqlConnection),
         /// An SQLite connection (feature `sqlite`).
         #[cfg(feature = "sqlite")]
         Sqlite(diesel::SqliteConnection),
@@ -38,6 +43,8 @@ impl DbConnection {
         match self {
             #[cfg(feature = "postgres")]
             Self::Pg(_) => Engine::Postgres,
+            #[cfg(feature = "mysql")]
+            Self::Mysql(_) => Engine::Mysql,
             #[cfg(feature = "sqlite")]
             Self::Sqlite(_) => Engine::Sqlite,
         }
@@ -57,14 +64,15 @@ impl fmt::Debug for DbConnection {
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     target: Target,
-    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "sqlite", feature = "mysql")), allow(dead_code))]
     busy_timeout: Duration,
 }
 
 impl ConnectionManager {
     /// A manager for `url`. `busy_timeout` is how long an SQLite connection
     /// waits for a lock (PostgreSQL: the libpq `connect_timeout`, unless the
-    /// URL sets one).
+    /// URL sets one; MySQL: how long the server's TCP port may take to
+    /// accept).
     ///
     /// # Errors
     ///
@@ -103,7 +111,6 @@ impl ConnectionManager {
 
     #[cfg(feature = "sqlite")]
     fn connect_sqlite(&self) -> Result<DbConnection, PersistenceError> {
-        use diesel::Connection;
         use diesel::connection::SimpleConnection;
 
         let mut conn = diesel::SqliteConnection::establish(&self.target.connect)
@@ -122,11 +129,55 @@ impl ConnectionManager {
 
     #[cfg(feature = "postgres")]
     fn connect_postgres(&self) -> Result<DbConnection, PersistenceError> {
-        use diesel::Connection;
-
         diesel::PgConnection::establish(&self.target.connect)
             .map(DbConnection::Pg)
             .map_err(|error| self.connection_error(error))
+    }
+
+    #[cfg(feature = "mysql")]
+    fn connect_mysql(&self) -> Result<DbConnection, PersistenceError> {
+        use diesel::connection::SimpleConnection;
+
+        // libmysqlclient has no connect timeout that diesel's URL can set:
+        // an unreachable host would hang for minutes in the kernel's SYN
+        // retries. Try the TCP port first, with the timeout.
+        self.target
+            .probe_tcp(self.busy_timeout)
+            .map_err(|error| self.connection_error(error))?;
+        let mut conn = diesel::MysqlConnection::establish(&self.target.connect)
+            .map_err(|error| self.connection_error(error))?;
+        // diesel sets the session's zone to UTC. Our DATETIME columns are
+        // not converted either way, but TIMESTAMP columns (a Laravel
+        // database's `timestamps()`) are: read them in the server's own
+        // zone, as the application that wrote them did.
+        conn.batch_execute("SET time_zone = @@GLOBAL.time_zone")
+            .map_err(|error| {
+                self.connection_error(diesel::ConnectionError::CouldntSetupConfiguration(error))
+            })?;
+        Ok(DbConnection::Mysql(conn))
+    }
+}
+
+/// Watches a pooled connection's queries for a sign that the server is gone
+/// (see [`crate::error::is_connection_lost`]), so that the pool drops the
+/// connection instead of handing it out again: diesel itself counts a
+/// connection as broken only when a transaction failed to close, and the
+/// pool does not test connections on checkout (a round trip per lookup).
+/// Code that replaces a connection's instrumentation loses this watch.
+#[derive(Debug, Default)]
+struct LostConnectionWatch {
+    lost: bool,
+}
+
+impl Instrumentation for LostConnectionWatch {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::FinishQuery {
+            error: Some(error), ..
+        } = event
+            && crate::error::is_connection_lost(error)
+        {
+            self.lost = true;
+        }
     }
 }
 
@@ -135,17 +186,9 @@ impl diesel::r2d2::ManageConnection for ConnectionManager {
     type Error = PersistenceError;
 
     fn connect(&self) -> Result<DbConnection, PersistenceError> {
-        match self.target.engine {
-            #[cfg(feature = "postgres")]
-            Engine::Postgres => self.connect_postgres(),
-            #[cfg(feature = "sqlite")]
-            Engine::Sqlite => self.connect_sqlite(),
-            #[allow(unreachable_patterns)]
-            engine => Err(PersistenceError::EngineUnavailable {
-                engine: engine.name(),
-                reason: "this build was compiled without it",
-            }),
-        }
+        let mut conn = self.connect_engine()?;
+        conn.set_instrumentation(LostConnectionWatch::default());
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), PersistenceError> {
@@ -154,5 +197,27 @@ impl diesel::r2d2::ManageConnection for ConnectionManager {
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         conn.is_broken()
+            || conn
+                .instrumentation()
+                .downcast_ref::<LostConnectionWatch>()
+                .is_some_and(|watch| watch.lost)
+    }
+}
+
+impl ConnectionManager {
+    fn connect_engine(&self) -> Result<DbConnection, PersistenceError> {
+        match self.target.engine {
+            #[cfg(feature = "postgres")]
+            Engine::Postgres => self.connect_postgres(),
+            #[cfg(feature = "mysql")]
+            Engine::Mysql => self.connect_mysql(),
+            #[cfg(feature = "sqlite")]
+            Engine::Sqlite => self.connect_sqlite(),
+            #[allow(unreachable_patterns)]
+            engine => Err(PersistenceError::EngineUnavailable {
+                engine: engine.name(),
+                reason: "this build was compiled without it",
+            }),
+        }
     }
 }

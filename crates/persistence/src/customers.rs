@@ -14,6 +14,7 @@ use crate::{DbConnection, transactions};
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = customers)]
 #[cfg_attr(feature = "postgres", diesel(check_for_backend(diesel::pg::Pg)))]
+#[cfg_attr(feature = "mysql", diesel(check_for_backend(diesel::mysql::Mysql)))]
 #[cfg_attr(feature = "sqlite", diesel(check_for_backend(diesel::sqlite::Sqlite)))]
 pub struct CustomerRecord {
     /// `customers.id`.
@@ -140,7 +141,9 @@ pub struct NewCustomer {
 /// ```
 ///
 /// (PostgreSQL gets `= ANY($1)` for each `IN` list, which its indexes serve
-/// the same way.)
+/// the same way.) MySQL compares under the columns' collation, which may
+/// ignore case and trailing spaces: [`find_candidates`] keeps only the rows
+/// that match exactly.
 /// A macro, so [`crate::plan`] explains the very statement the lookup runs.
 macro_rules! candidates_query {
     ($spellings:expr, $allowed_statuses:expr) => {
@@ -182,8 +185,20 @@ pub fn find_candidates(
     allowed_statuses: &[String],
 ) -> QueryResult<Vec<Candidate>> {
     let spellings = query.phone.stored_spellings();
-    let rows: Vec<(CustomerRecord, Option<DepoRecord>)> =
+    let mut rows: Vec<(CustomerRecord, Option<DepoRecord>)> =
         candidates_query!(&spellings, allowed_statuses).load(conn)?;
+    // MySQL compares strings under the column's collation: Laravel's
+    // utf8mb4_unicode_ci finds `verif` for `Verif` (and ignores trailing
+    // spaces). Keep the rows that match exactly, as the other engines do.
+    rows.retain(|(customer, _)| {
+        let exact =
+            |stored: &Option<String>| stored.as_ref().is_some_and(|n| spellings.contains(n));
+        (exact(&customer.no_hp) || exact(&customer.no_hp_goovi))
+            && customer
+                .status_pelanggan
+                .as_ref()
+                .is_some_and(|status| allowed_statuses.contains(status))
+    });
     let wants_activity = match query.activity {
         ActivityScope::WhenSeveral => rows.len() > 1,
         ActivityScope::Always => !rows.is_empty(),
@@ -234,4 +249,53 @@ pub fn insert(conn: &mut DbConnection, rows: &[NewCustomer]) -> QueryResult<usiz
         })?;
     }
     Ok(inserted)
+}
+
+/// `(id, no_hp, no_hp_goovi)` of a customer, as stored.
+pub type StoredNumbers = (i64, Option<String>, Option<String>);
+
+/// A page of stored phone numbers, for checking them in bulk (the server's
+/// `doctor`): `(id, no_hp, no_hp_goovi)` of up to `limit` customers with
+/// `id > after_id`, ordered by `id`, soft-deleted and any status included.
+/// Keyset pagination: pass the last id of a page to get the next one; an
+/// empty page is the end. Each page is one statement over the primary key,
+/// so scanning a large table never holds a long transaction or lock.
+///
+/// ```no_run
+/// # fn scan(conn: &mut klikorder_persistence::DbConnection) -> diesel::QueryResult<()> {
+/// use klikorder_persistence::customers::scan_stored_phone_numbers;
+///
+/// let mut after = i64::MIN;
+/// loop {
+///     let page = scan_stored_phone_numbers(conn, after, 1000)?;
+///     let Some(&(last, _, _)) = page.last() else { break };
+///     for (id, no_hp, no_hp_goovi) in &page { /* … */ }
+///     after = last;
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+///
+/// The database's error.
+pub fn scan_stored_phone_numbers(
+    conn: &mut DbConnection,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<StoredNumbers>> {
+    customers::table
+        .filter(customers::id.gt(after_id))
+        .order(customers::id.asc())
+        .limit(limit.max(0))
+        .select((customers::id, customers::no_hp, customers::no_hp_goovi))
+        .load(conn)
+}
+
+/// How many rows `customers` has (soft-deleted and any status included).
+///
+/// # Errors
+///
+/// The database's error.
+pub fn count_customers(conn: &mut DbConnection) -> QueryResult<i64> {
+    customers::table.count().get_result(conn)
 }

@@ -140,6 +140,9 @@ fn bump_sequences(conn: &mut DbConnection) -> QueryResult<()> {
                  SELECT setval(pg_get_serial_sequence('transactions', 'id'), (SELECT MAX(id) FROM transactions));",
             )
         }
+        // MySQL's AUTO_INCREMENT moves past explicit ids by itself.
+        #[cfg(feature = "mysql")]
+        DbConnection::Mysql(_) => Ok(()),
         // SQLite's INTEGER PRIMARY KEY takes MAX(id) + 1 by itself.
         #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(_) => Ok(()),

@@ -135,14 +135,24 @@ impl ApiClientStore for DieselApiClientStore {
         conn.transaction(|conn| api_clients::replace_key(conn, client_id, key_hash, at))
             .map_err(store_error)
     }
+
+    fn record_last_seen(&self, seen: &[(String, chrono::NaiveDateTime)]) -> Result<(), StoreError> {
+        if seen.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.connection()?;
+        conn.transaction(|conn| {
+            for (client_id, at) in seen {
+                api_clients::record_last_seen(conn, client_id, *at)?;
+            }
+            Ok(())
+        })
+        .map_err(store_error)
+    }
 }
 
 /// Whether a query failed because the connection is gone (a 503 that the
 /// caller may retry) rather than because the database refused the query.
 fn is_connection_failure(error: &DieselError) -> bool {
-    matches!(
-        error,
-        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
-            | DieselError::BrokenTransactionManager
-    )
+    crate::error::is_connection_lost(error)
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::PersistenceError;
 
 /// What `Engine::from_url` accepts, for error messages.
-const ACCEPTED: &str = "expected sqlite:<path>, sqlite://<path>, postgres://… or postgresql://…";
+const ACCEPTED: &str = "expected sqlite:<path>, sqlite://<path>, postgres://…, postgresql://…, mysql://… or mariadb://…";
 
 /// A database engine, chosen by the scheme of the database URL.
 ///
@@ -17,6 +17,10 @@ const ACCEPTED: &str = "expected sqlite:<path>, sqlite://<path>, postgres://… 
 /// assert_eq!(Engine::from_url("sqlite://klikorder.db").unwrap(), Engine::Sqlite);
 /// assert_eq!(Engine::from_url("postgres://app@db/klikorder").unwrap(), Engine::Postgres);
 /// # }
+/// # #[cfg(feature = "mysql")]
+/// assert_eq!(Engine::from_url("mysql://app@db/klikorder").unwrap(), Engine::Mysql);
+/// # #[cfg(not(feature = "mysql"))] // then: "built without MySQL support; rebuild with --features mysql"
+/// assert!(Engine::from_url("mysql://app@db/klikorder").is_err());
 /// assert!(Engine::from_url("postgress://app@db/klikorder").is_err()); // a typo is never a file name
 /// assert!(Engine::from_url("klikorder.db").is_err());
 /// ```
@@ -27,30 +31,37 @@ pub enum Engine {
     Sqlite,
     /// PostgreSQL: `postgres://…` or `postgresql://…` (any libpq URI).
     Postgres,
+    /// MySQL or MariaDB: `mysql://…` or `mariadb://…` (cargo feature
+    /// `mysql`).
+    Mysql,
 }
 
 impl Engine {
     /// The engine a database URL names, by its scheme (case-insensitive):
     /// `sqlite:` / `sqlite://` → [`Engine::Sqlite`], `postgres://` /
-    /// `postgresql://` → [`Engine::Postgres`].
+    /// `postgresql://` → [`Engine::Postgres`], `mysql://` / `mariadb://` →
+    /// [`Engine::Mysql`].
     ///
     /// # Errors
     ///
     /// [`PersistenceError::UnsupportedUrl`] for any other scheme, a URL
     /// without a scheme (a bare file path) or a `sqlite:` URL without a path;
-    /// [`PersistenceError::EngineUnavailable`] for `mysql://` / `mariadb://`
-    /// (not supported yet) and for an engine whose cargo feature is off.
+    /// [`PersistenceError::EngineUnavailable`] for an engine whose cargo
+    /// feature is off (for MySQL: "built without MySQL support; rebuild with
+    /// --features mysql").
     /// The message shows the scheme only, never the rest of the URL.
     pub fn from_url(url: &str) -> Result<Self, PersistenceError> {
         Target::parse(url).map(|target| target.engine)
     }
 
-    /// The engine's display name: `SQLite` or `PostgreSQL`.
+    /// The engine's display name: `SQLite`, `PostgreSQL` or `MySQL` (which
+    /// covers MariaDB).
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             Self::Sqlite => "SQLite",
             Self::Postgres => "PostgreSQL",
+            Self::Mysql => "MySQL",
         }
     }
 
@@ -60,6 +71,7 @@ impl Engine {
         match self {
             Self::Sqlite => cfg!(feature = "sqlite"),
             Self::Postgres => cfg!(feature = "postgres"),
+            Self::Mysql => cfg!(feature = "mysql"),
         }
     }
 }
@@ -109,11 +121,11 @@ impl Target {
                     "`{scheme}:` must be followed by `//`; {ACCEPTED}"
                 )));
             }
+            "mysql" | "mariadb" if rest.starts_with("//") => Engine::Mysql,
             "mysql" | "mariadb" => {
-                return Err(PersistenceError::EngineUnavailable {
-                    engine: "MySQL",
-                    reason: "MySQL/MariaDB support is not implemented yet (not compiled in)",
-                });
+                return Err(PersistenceError::UnsupportedUrl(format!(
+                    "`{scheme}:` must be followed by `//`; {ACCEPTED}"
+                )));
             }
             _ => {
                 return Err(PersistenceError::UnsupportedUrl(format!(
@@ -124,6 +136,7 @@ impl Target {
         let target = match engine {
             Engine::Sqlite => Self::sqlite(rest)?,
             Engine::Postgres => Self::postgres(url),
+            Engine::Mysql => Self::mysql(url, rest),
         };
         if !engine.is_compiled_in() {
             return Err(PersistenceError::EngineUnavailable {
@@ -131,6 +144,7 @@ impl Target {
                 reason: match engine {
                     Engine::Sqlite => "this build was compiled without the `sqlite` feature",
                     Engine::Postgres => "this build was compiled without the `postgres` feature",
+                    Engine::Mysql => "built without MySQL support; rebuild with --features mysql",
                 },
             });
         }
@@ -171,6 +185,57 @@ impl Target {
             display: redact(url),
             sqlite_file: None,
         }
+    }
+
+    /// `mysql://…` or `mariadb://…` (`rest` is what follows the scheme's
+    /// colon): the driver only knows the `mysql` scheme.
+    fn mysql(url: &str, rest: &str) -> Self {
+        Self {
+            engine: Engine::Mysql,
+            connect: format!("mysql:{rest}"),
+            display: redact(url),
+            sqlite_file: None,
+        }
+    }
+
+    /// For a MySQL URL naming a TCP host: checks within `timeout` that the
+    /// port accepts a connection (libmysqlclient itself may wait minutes
+    /// for an unreachable host). `localhost` and `?unix_socket=` URLs use
+    /// the Unix socket: nothing to check.
+    #[cfg(feature = "mysql")]
+    pub(crate) fn probe_tcp(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<(), diesel::ConnectionError> {
+        use std::net::{TcpStream, ToSocketAddrs};
+
+        let Ok(parsed) = url::Url::parse(&self.connect) else {
+            // The driver reports the bad URL in its own words.
+            return Ok(());
+        };
+        let host = match parsed.host_str() {
+            Some(host) if host != "localhost" => host.trim_start_matches('[').trim_end_matches(']'),
+            _ => return Ok(()),
+        };
+        if parsed.query_pairs().any(|(key, _)| key == "unix_socket") {
+            return Ok(());
+        }
+        let port = parsed.port().unwrap_or(3306);
+        let timeout = timeout.max(std::time::Duration::from_secs(2));
+        let unreachable = |why: String| {
+            diesel::ConnectionError::BadConnection(format!("cannot reach {host}:{port}: {why}"))
+        };
+        let addresses = (host, port)
+            .to_socket_addrs()
+            .map_err(|error| unreachable(error.to_string()))?;
+        let mut last = unreachable("the host name has no address".to_owned());
+        for address in addresses {
+            match TcpStream::connect_timeout(&address, timeout) {
+                Ok(_) => return Ok(()),
+                Err(error) => last = unreachable(error.to_string()),
+            }
+        }
+        Err(last)
     }
 
     /// Checks that an SQLite file can be created: its directory must exist.
@@ -317,21 +382,52 @@ mod tests {
     }
 
     #[test]
-    fn mysql_is_not_available_yet() {
-        let error = Engine::from_url("mysql://app:secret@db/klikorder").unwrap_err();
-        assert!(
-            matches!(
-                error,
-                PersistenceError::EngineUnavailable {
-                    engine: "MySQL",
-                    ..
-                }
+    fn mysql_and_mariadb_urls_go_to_the_mysql_driver() {
+        for (url, connect) in [
+            (
+                "mysql://app:secret@db:3306/klikorder",
+                "mysql://app:secret@db:3306/klikorder",
             ),
-            "{error:?}"
-        );
-        let text = error.to_string();
-        assert!(text.contains("not implemented yet"), "{text}");
-        assert!(!text.contains("secret"), "{text}");
+            (
+                "mariadb://app@db/klikorder?ssl_mode=required",
+                "mysql://app@db/klikorder?ssl_mode=required",
+            ),
+            ("MySQL://db/klikorder", "mysql://db/klikorder"),
+        ] {
+            let parsed = Target::parse(url);
+            #[cfg(feature = "mysql")]
+            {
+                let parsed = parsed.unwrap();
+                assert_eq!(parsed.engine, Engine::Mysql);
+                assert_eq!(parsed.connect, connect);
+                assert!(!format!("{parsed:?}").contains("secret"));
+            }
+            #[cfg(not(feature = "mysql"))]
+            {
+                let _ = connect;
+                let error = parsed.unwrap_err();
+                assert!(
+                    matches!(
+                        error,
+                        PersistenceError::EngineUnavailable {
+                            engine: "MySQL",
+                            ..
+                        }
+                    ),
+                    "{error:?}"
+                );
+                let text = error.to_string();
+                assert!(
+                    text.contains("built without MySQL support; rebuild with --features mysql"),
+                    "{text}"
+                );
+                assert!(!text.contains("secret"), "{text}");
+            }
+        }
+        assert!(matches!(
+            Engine::from_url("mysql:db"),
+            Err(PersistenceError::UnsupportedUrl(_))
+        ));
     }
 
     #[test]

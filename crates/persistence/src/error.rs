@@ -76,3 +76,38 @@ impl From<diesel::r2d2::PoolError> for PersistenceError {
         Self::Pool(error)
     }
 }
+
+/// Whether a query failed because the connection to the server is gone (the
+/// server restarted, the network cut it, an administrator killed the
+/// session) rather than because the server refused the query: a retryable
+/// outage (503), and a connection the pool must not hand out again.
+///
+/// PostgreSQL's driver says so by the error's kind; MySQL's reports these
+/// as `Unknown` with the client library's message (errors 2006, 2013, …).
+pub(crate) fn is_connection_lost(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    /// Parts of libmysqlclient's / libmariadb's messages for a lost
+    /// connection (CR_SERVER_GONE_ERROR, CR_SERVER_LOST, ER_CONNECTION_KILLED,
+    /// ER_SERVER_SHUTDOWN, CR_CONN_HOST_ERROR).
+    const MYSQL_LOST: &[&str] = &[
+        "server has gone away",
+        "lost connection to",
+        "connection was killed",
+        "server shutdown in progress",
+        "can't connect to",
+    ];
+
+    match error {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        )
+        | Error::BrokenTransactionManager => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message().to_ascii_lowercase();
+            MYSQL_LOST.iter().any(|lost| message.contains(lost))
+        }
+        _ => false,
+    }
+}

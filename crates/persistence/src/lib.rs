@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
-#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
-compile_error!("klikorder-persistence needs at least one engine feature: `sqlite` or `postgres`");
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!(
+    "klikorder-persistence needs at least one engine feature: `sqlite`, `postgres` or `mysql`"
+);
 
 /// Runs the same diesel code on the inner connection of whichever engine a
 /// [`DbConnection`] holds, for the few statements the derived multi-backend
@@ -11,6 +13,8 @@ macro_rules! each_engine {
         match $conn {
             #[cfg(feature = "postgres")]
             $crate::DbConnection::Pg($inner) => $body,
+            #[cfg(feature = "mysql")]
+            $crate::DbConnection::Mysql($inner) => $body,
             #[cfg(feature = "sqlite")]
             $crate::DbConnection::Sqlite($inner) => $body,
         }
@@ -19,7 +23,7 @@ macro_rules! each_engine {
 pub(crate) use each_engine;
 
 /// Rows per multi-row `INSERT`: 400 × 20 columns stays far below SQLite's
-/// 32766 and PostgreSQL's 65535 bind parameters.
+/// 32766 and PostgreSQL's and MySQL's 65535 bind parameters.
 const BATCH_ROWS: usize = 400;
 
 pub mod api_clients;
@@ -34,17 +38,22 @@ mod migrate;
 pub mod plan;
 mod pool;
 pub mod schema;
+mod schema_check;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 pub mod transactions;
 
 pub use connection::{ConnectionManager, DbConnection, MultiBackend};
+pub use customers::{StoredNumbers, count_customers, scan_stored_phone_numbers};
 pub use directory::{DieselApiClientStore, DieselCustomerDirectory};
 pub use engine::Engine;
 pub use error::{ConnectionFailure, PersistenceError};
+#[cfg(feature = "mysql")]
+pub use migrate::MYSQL_MIGRATIONS;
 #[cfg(feature = "postgres")]
 pub use migrate::POSTGRES_MIGRATIONS;
 #[cfg(feature = "sqlite")]
 pub use migrate::SQLITE_MIGRATIONS;
 pub use migrate::{known_versions, run_migrations, run_pending_migrations};
 pub use pool::{DbPool, PoolSettings, PooledConnection, build_pool};
+pub use schema_check::{SchemaProblem, check_schema, check_schema_with_pool};

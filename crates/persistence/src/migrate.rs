@@ -9,6 +9,11 @@ use crate::{DbConnection, DbPool, PersistenceError};
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations =
     diesel_migrations::embed_migrations!("../../migrations/postgres");
 
+/// The MySQL / MariaDB migrations (`migrations/mysql`).
+#[cfg(feature = "mysql")]
+pub const MYSQL_MIGRATIONS: EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("../../migrations/mysql");
+
 /// The SQLite migrations (`migrations/sqlite`).
 #[cfg(feature = "sqlite")]
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations =
@@ -30,7 +35,11 @@ pub fn run_pending_migrations(pool: &DbPool) -> Result<Vec<String>, PersistenceE
 /// Like [`run_pending_migrations`], on a connection you hold.
 ///
 /// On PostgreSQL a session advisory lock serializes concurrent runs (two
-/// servers starting at once); SQLite's own locking does the same there.
+/// servers starting at once), on MySQL a named lock (`GET_LOCK`, waiting
+/// up to ten minutes); SQLite's own locking does the same there.
+///
+/// MySQL cannot roll DDL back: a migration that fails halfway leaves what
+/// it created so far.
 ///
 /// # Errors
 ///
@@ -50,8 +59,51 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, Persistenc
             unlocked.map_err(|error| PersistenceError::Migration(Box::new(error)))?;
             Ok(applied)
         }
+        #[cfg(feature = "mysql")]
+        DbConnection::Mysql(mysql) => {
+            use diesel::connection::SimpleConnection;
+
+            lock_mysql(mysql)?;
+            let applied = apply(mysql, MYSQL_MIGRATIONS);
+            let unlocked = mysql.batch_execute(&format!("DO RELEASE_LOCK({MYSQL_LOCK})"));
+            let applied = applied?;
+            unlocked.map_err(|error| PersistenceError::Migration(Box::new(error)))?;
+            Ok(applied)
+        }
         #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(sqlite) => apply(sqlite, SQLITE_MIGRATIONS),
+    }
+}
+
+/// The name of the MySQL lock that serializes migration runs, as SQL:
+/// named locks are server-wide, so it names the database too (cut to the
+/// 64 characters a lock name may have).
+#[cfg(feature = "mysql")]
+const MYSQL_LOCK: &str = "LEFT(CONCAT('klikorder_migrations:', DATABASE()), 64)";
+
+/// Takes [`MYSQL_LOCK`] for this database, waiting up to ten minutes.
+#[cfg(feature = "mysql")]
+fn lock_mysql(conn: &mut diesel::MysqlConnection) -> Result<(), PersistenceError> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{BigInt, Nullable};
+
+    #[derive(diesel::QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = Nullable<BigInt>)]
+        locked: Option<i64>,
+    }
+
+    let locked: Locked = diesel::sql_query(format!(
+        "SELECT CAST(GET_LOCK({MYSQL_LOCK}, 600) AS SIGNED) AS locked"
+    ))
+    .get_result(conn)
+    .map_err(|error| PersistenceError::Migration(Box::new(error)))?;
+    if locked.locked == Some(1) {
+        Ok(())
+    } else {
+        Err(PersistenceError::Migration(
+            "another migration run held the MySQL lock for ten minutes".into(),
+        ))
     }
 }
 
@@ -64,6 +116,8 @@ pub fn known_versions(conn: &DbConnection) -> Vec<String> {
     let source = match conn {
         #[cfg(feature = "postgres")]
         DbConnection::Pg(_) => POSTGRES_MIGRATIONS,
+        #[cfg(feature = "mysql")]
+        DbConnection::Mysql(_) => MYSQL_MIGRATIONS,
         #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(_) => SQLITE_MIGRATIONS,
     };

@@ -3,7 +3,13 @@
 //!
 //! Each function wraps the very statement the lookup runs (same builder,
 //! same bind values) in the engine's `EXPLAIN`: `EXPLAIN QUERY PLAN` on
-//! SQLite, `EXPLAIN` on PostgreSQL. Run `ANALYZE` first on a fresh database.
+//! SQLite, `EXPLAIN` on PostgreSQL and MySQL. Run `ANALYZE` (MySQL:
+//! `ANALYZE TABLE …`) first on a fresh database.
+//!
+//! MySQL's tabular plan comes back one line per row, as
+//! `select_type=SIMPLE table=customers type=index_merge possible_keys=… key=…
+//! Extra=Using sort_union(…); Using where` (text columns that MySQL 8 and
+//! MariaDB share; NULL columns left out).
 
 use std::marker::PhantomData;
 
@@ -38,10 +44,7 @@ impl<Q, ST: 'static> QueryId for Explain<Q, ST> {
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<Q, ST> Query for Explain<Q, ST>
-where
-    ST: diesel::sql_types::SqlType,
-{
+impl<Q, ST> Query for Explain<Q, ST> {
     type SqlType = ST;
 }
 
@@ -67,6 +70,10 @@ where
         DbConnection::Pg(_) => {
             Explain::<_, diesel::sql_types::Text>::new("EXPLAIN ", query).load::<String>(conn)
         }
+        #[cfg(feature = "mysql")]
+        DbConnection::Mysql(_) => Explain::<_, diesel::sql_types::Untyped>::new("EXPLAIN ", query)
+            .load::<MysqlPlanRow>(conn)
+            .map(|rows| rows.iter().map(MysqlPlanRow::line).collect()),
         #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(_) => {
             use diesel::sql_types::{Integer, Text};
@@ -75,6 +82,47 @@ where
                 .load::<(i32, i32, i32, String)>(conn)
                 .map(|rows| rows.into_iter().map(|(_, _, _, detail)| detail).collect())
         }
+    }
+}
+
+/// A row of MySQL's (and MariaDB's) tabular `EXPLAIN`: the text columns
+/// both servers have (`rows` is text on one and a number on the other).
+#[cfg(feature = "mysql")]
+#[derive(diesel::QueryableByName)]
+struct MysqlPlanRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    select_type: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    table: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    r#type: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    possible_keys: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    key: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    r#ref: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    #[diesel(column_name = "Extra")]
+    extra: Option<String>,
+}
+
+#[cfg(feature = "mysql")]
+impl MysqlPlanRow {
+    fn line(&self) -> String {
+        [
+            ("select_type", self.select_type.as_deref()),
+            ("table", self.table.as_deref()),
+            ("type", self.r#type.as_deref()),
+            ("possible_keys", self.possible_keys.as_deref()),
+            ("key", self.key.as_deref()),
+            ("ref", self.r#ref.as_deref()),
+            ("Extra", self.extra.as_deref()),
+        ]
+        .iter()
+        .filter_map(|(name, value)| value.map(|value| format!("{name}={value}")))
+        .collect::<Vec<_>>()
+        .join(" ")
     }
 }
 

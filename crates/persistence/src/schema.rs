@@ -21,6 +21,10 @@ diesel::table! {
         updated_at -> Timestamp,
         /// When it was revoked; a revoked client is refused.
         revoked_at -> Nullable<Timestamp>,
+        /// When its access ends; from then on it is refused.
+        expires_at -> Nullable<Timestamp>,
+        /// When it last authenticated, to the minute, written in batches.
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
 

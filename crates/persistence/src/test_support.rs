@@ -15,6 +15,11 @@
 //!     println!("testing against {}", db.url());
 //! }
 //! # }
+//! // MySQL / MariaDB (feature `mysql`), when TEST_MYSQL_URL is set: the same.
+//! # #[cfg(feature = "mysql")]
+//! if let Some(db) = TestDatabase::mysql_from_env("my_test")? {
+//!     println!("testing against {}", db.url());
+//! }
 //! # Ok::<(), klikorder_persistence::PersistenceError>(())
 //! ```
 
@@ -30,6 +35,11 @@ use crate::{
 /// `postgres://postgres@127.0.0.1:5432/test`. Each test creates (and drops)
 /// its own database there; the URL's own database is only used to connect.
 pub const POSTGRES_URL_VAR: &str = "TEST_POSTGRES_URL";
+
+/// The environment variable naming the MySQL / MariaDB server for tests,
+/// e.g. `mysql://root@127.0.0.1:3306/test`. Each test creates (and drops)
+/// its own database there; the URL's own database is not used.
+pub const MYSQL_URL_VAR: &str = "TEST_MYSQL_URL";
 
 /// The pool settings test databases use.
 #[must_use]
@@ -55,6 +65,9 @@ enum Cleanup {
     /// A PostgreSQL database to drop, and where to connect to drop it.
     #[cfg(feature = "postgres")]
     Postgres { base_url: String, name: String },
+    /// A MySQL database to drop, and where to connect to drop it.
+    #[cfg(feature = "mysql")]
+    Mysql { base_url: String, name: String },
 }
 
 impl std::fmt::Debug for TestDatabase {
@@ -165,6 +178,69 @@ impl TestDatabase {
         }
     }
 
+    /// A migrated MySQL / MariaDB database, newly created on the server of
+    /// `base_url` with a random name (`utf8mb4`).
+    ///
+    /// # Errors
+    ///
+    /// When the server refuses the connection or `CREATE DATABASE`.
+    #[cfg(feature = "mysql")]
+    pub fn mysql(base_url: &str) -> Result<Self, PersistenceError> {
+        Self::mysql_unmigrated(base_url)?.migrated()
+    }
+
+    /// An empty MySQL / MariaDB database (no tables), newly created on the
+    /// server of `base_url` with a random name.
+    ///
+    /// # Errors
+    ///
+    /// When the server refuses the connection or `CREATE DATABASE`.
+    #[cfg(feature = "mysql")]
+    pub fn mysql_unmigrated(base_url: &str) -> Result<Self, PersistenceError> {
+        use diesel::connection::SimpleConnection;
+
+        let name = unique_name();
+        let mut parsed = url::Url::parse(base_url).map_err(|error| {
+            PersistenceError::UnsupportedUrl(format!("{MYSQL_URL_VAR} does not parse: {error}"))
+        })?;
+        let mut admin = connect_mysql_admin(base_url)?;
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            ))
+            .map_err(PersistenceError::Query)?;
+        parsed.set_path(&format!("/{name}"));
+        let url = parsed.to_string();
+        // From here on, Drop removes the database whatever happens.
+        let mut database = Self {
+            url,
+            engine: Engine::Mysql,
+            pool: None,
+            cleanup: Cleanup::Mysql {
+                base_url: base_url.to_owned(),
+                name,
+            },
+        };
+        database.pool = Some(build_pool(&database.url, &test_pool_settings())?);
+        Ok(database)
+    }
+
+    /// [`mysql`](Self::mysql) on the server named by [`MYSQL_URL_VAR`];
+    /// when it is unset, prints `SKIPPED (TEST_MYSQL_URL unset): <test_name>`
+    /// to stderr and returns `None`, so the test can return without passing
+    /// silently.
+    ///
+    /// # Errors
+    ///
+    /// As [`mysql`](Self::mysql).
+    #[cfg(feature = "mysql")]
+    pub fn mysql_from_env(test_name: &str) -> Result<Option<Self>, PersistenceError> {
+        match mysql_base_url(test_name) {
+            Some(base_url) => Self::mysql(&base_url).map(Some),
+            None => Ok(None),
+        }
+    }
+
     fn migrated(self) -> Result<Self, PersistenceError> {
         run_pending_migrations(self.pool())?;
         Ok(self)
@@ -225,6 +301,19 @@ impl Drop for TestDatabase {
                     eprintln!("could not drop test database {name}: {error}");
                 }
             }
+            #[cfg(feature = "mysql")]
+            Cleanup::Mysql { base_url, name } => {
+                use diesel::connection::SimpleConnection;
+
+                let dropped = connect_mysql_admin(base_url).and_then(|mut admin| {
+                    admin
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS `{name}`"))
+                        .map_err(PersistenceError::Query)
+                });
+                if let Err(error) = dropped {
+                    eprintln!("could not drop test database {name}: {error}");
+                }
+            }
         }
     }
 }
@@ -233,16 +322,52 @@ impl Drop for TestDatabase {
 /// `SKIPPED (TEST_POSTGRES_URL unset): <test_name>` to stderr.
 #[must_use]
 pub fn postgres_base_url(test_name: &str) -> Option<String> {
-    match std::env::var(POSTGRES_URL_VAR) {
+    base_url(POSTGRES_URL_VAR, test_name)
+}
+
+/// The value of [`MYSQL_URL_VAR`], or `None` after printing
+/// `SKIPPED (TEST_MYSQL_URL unset): <test_name>` to stderr.
+#[must_use]
+pub fn mysql_base_url(test_name: &str) -> Option<String> {
+    base_url(MYSQL_URL_VAR, test_name)
+}
+
+fn base_url(var: &str, test_name: &str) -> Option<String> {
+    match std::env::var(var) {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
             // Straight to the process's stderr: the test harness captures
             // `eprintln!` of passing tests, and this line must be seen.
-            let line = format!("SKIPPED ({POSTGRES_URL_VAR} unset): {test_name}\n");
+            let line = format!("SKIPPED ({var} unset): {test_name}\n");
             let _ = std::io::stderr().write_all(line.as_bytes());
             None
         }
     }
+}
+
+/// A connection to the server of `base_url`, without selecting its
+/// database (which need not exist).
+#[cfg(feature = "mysql")]
+fn connect_mysql_admin(base_url: &str) -> Result<diesel::MysqlConnection, PersistenceError> {
+    use diesel::Connection;
+
+    let failure = |error| {
+        PersistenceError::Connection(crate::error::ConnectionFailure {
+            engine: Engine::Mysql,
+            target: crate::engine::redact(base_url),
+            error,
+        })
+    };
+    let mut parsed = url::Url::parse(base_url)
+        .map_err(|error| diesel::ConnectionError::InvalidConnectionUrl(error.to_string()))
+        .map_err(failure)?;
+    parsed.set_path("");
+    if parsed.scheme() != "mysql" && parsed.set_scheme("mysql").is_err() {
+        return Err(failure(diesel::ConnectionError::InvalidConnectionUrl(
+            "not a mysql:// URL".to_owned(),
+        )));
+    }
+    diesel::MysqlConnection::establish(parsed.as_str()).map_err(failure)
 }
 
 #[cfg(feature = "postgres")]
@@ -258,7 +383,7 @@ fn connect_admin(base_url: &str) -> Result<diesel::PgConnection, PersistenceErro
     })
 }
 
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 /// `klikorder_test_<pid>_<time>_<counter>`: unique across the processes of
 /// a machine and the tests of a process.
 fn unique_name() -> String {

@@ -12,6 +12,7 @@ use crate::schema::transactions;
 #[diesel(table_name = transactions)]
 #[diesel(treat_none_as_default_value = false)]
 #[cfg_attr(feature = "postgres", diesel(check_for_backend(diesel::pg::Pg)))]
+#[cfg_attr(feature = "mysql", diesel(check_for_backend(diesel::mysql::Mysql)))]
 #[cfg_attr(feature = "sqlite", diesel(check_for_backend(diesel::sqlite::Sqlite)))]
 pub struct CustomerTransaction {
     /// `transactions.id`.

@@ -12,6 +12,7 @@ engine_tests!(
     a_taken_client_id_already_exists,
     revoking_marks_the_client_and_reports_unknown_ids,
     replacing_a_key_keeps_the_revocation,
+    expiry_is_stored_and_last_seen_only_moves_forward,
 );
 
 fn record(client_id: &str, created: NaiveDateTime) -> ApiClientRecord {
@@ -22,6 +23,8 @@ fn record(client_id: &str, created: NaiveDateTime) -> ApiClientRecord {
         created_at: created,
         updated_at: created,
         revoked_at: None,
+        expires_at: None,
+        last_seen_at: None,
     }
 }
 
@@ -93,4 +96,30 @@ fn replacing_a_key_keeps_the_revocation(db: &TestDatabase) {
         .replace_key("MEKARI", "sha256$newer$digest", at("2026-12-07 08:00:00"))
         .unwrap();
     assert_eq!(store.list_clients().unwrap()[0].revoked_at, Some(revoked));
+}
+
+fn expiry_is_stored_and_last_seen_only_moves_forward(db: &TestDatabase) {
+    let store = DieselApiClientStore::new(db.pool().clone());
+    let expiring = ApiClientRecord {
+        expires_at: Some(at("2027-06-30 00:00:00")),
+        ..record("MEKARI", at("2026-12-01 10:00:00"))
+    };
+    store.insert_client(&expiring).unwrap();
+    store.insert_client(&record("OTHER", at("2026-12-01 10:00:00"))).unwrap();
+    store
+        .record_last_seen(&[
+            ("MEKARI".to_owned(), at("2026-12-04 10:05:00")),
+            ("NOBODY".to_owned(), at("2026-12-04 10:05:00")),
+        ])
+        .unwrap();
+    // An older time never moves it back.
+    store
+        .record_last_seen(&[("MEKARI".to_owned(), at("2026-12-04 09:00:00"))])
+        .unwrap();
+    store.record_last_seen(&[]).unwrap();
+    let clients = store.list_clients().unwrap();
+    assert_eq!(clients[0].client_id, "MEKARI");
+    assert_eq!(clients[0].expires_at, Some(at("2027-06-30 00:00:00")));
+    assert_eq!(clients[0].last_seen_at, Some(at("2026-12-04 10:05:00")));
+    assert_eq!(clients[1].last_seen_at, None);
 }

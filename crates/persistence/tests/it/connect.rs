@@ -45,14 +45,128 @@ fn a_bare_path_is_refused_and_no_file_is_created() {
     assert!(Engine::from_url("klikorder.db").is_err());
 }
 
+#[cfg(not(feature = "mysql"))]
 #[test]
-fn mysql_is_not_supported_yet() {
+fn mysql_needs_the_mysql_feature() {
     let error = build_pool("mysql://app:hunter2@db/klikorder", &settings()).unwrap_err();
     assert!(
         matches!(error, PersistenceError::EngineUnavailable { .. }),
         "{error:?}"
     );
-    assert!(!error.to_string().contains("hunter2"));
+    let text = error.to_string();
+    assert!(
+        text.contains("built without MySQL support; rebuild with --features mysql"),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"));
+}
+
+/// `TEST_MYSQL_URL` with its user (and password) replaced.
+#[cfg(feature = "mysql")]
+fn mysql_with_user(test_name: &str, user: &str, password: Option<&str>) -> Option<String> {
+    let base = klikorder_persistence::test_support::mysql_base_url(test_name)?;
+    let mut url = url::Url::parse(&base).unwrap();
+    url.set_username(user).unwrap();
+    url.set_password(password).unwrap();
+    Some(url.to_string())
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_refusals_carry_the_servers_message() {
+    let test_name = concat!(module_path!(), "::mysql_refusals_carry_the_servers_message");
+    for user in ["nosuchuser", "root"] {
+        let Some(url) = mysql_with_user(test_name, user, Some("hunter2")) else {
+            return;
+        };
+        let started = std::time::Instant::now();
+        let error = build_pool(&url, &settings()).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(4), "fails fast");
+        assert!(
+            matches!(&error, PersistenceError::Connection(failure) if failure.engine == Engine::Mysql),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        // The server's own words, e.g. "Access denied for user
+        // 'root'@'localhost' (using password: YES)".
+        assert!(
+            text.contains(&format!("Access denied for user '{user}'@")),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(!format!("{error:?}").contains("hunter2"));
+        assert!(text.contains(&format!("{user}:***@")), "{text}");
+    }
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_unknown_database_carries_the_servers_message() {
+    let Some(base) = klikorder_persistence::test_support::mysql_base_url(concat!(
+        module_path!(),
+        "::mysql_unknown_database_carries_the_servers_message"
+    )) else {
+        return;
+    };
+    let mut url = url::Url::parse(&base).unwrap();
+    url.set_path("/klikorder_no_such_database");
+    let error = build_pool(url.as_str(), &settings()).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("Unknown database 'klikorder_no_such_database'"),
+        "{error}"
+    );
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_unreachable_port_fails_fast() {
+    // Nothing listens on port 9 of this machine: refused at once. (A host
+    // that drops packets would wait for the connection timeout instead.)
+    let started = std::time::Instant::now();
+    let error = build_pool("mysql://app:hunter2@127.0.0.1:9/klikorder", &settings()).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(6));
+    let text = error.to_string();
+    assert!(text.contains("cannot reach 127.0.0.1:9"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_test_databases_are_dropped() {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::BigInt;
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        count: i64,
+    }
+
+    let Some(base) = klikorder_persistence::test_support::mysql_base_url(concat!(
+        module_path!(),
+        "::mysql_test_databases_are_dropped"
+    )) else {
+        return;
+    };
+    let db = TestDatabase::mysql(&base).unwrap();
+    let name = url::Url::parse(db.url())
+        .unwrap()
+        .path()
+        .trim_start_matches('/')
+        .to_owned();
+    assert!(name.starts_with("klikorder_test_"), "{name}");
+    drop(db);
+    let pool = build_pool(&base, &settings()).unwrap();
+    let mut conn = pool.get().unwrap();
+    let left: Count = diesel::sql_query(
+        "SELECT COUNT(*) AS count FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+    )
+    .bind::<diesel::sql_types::Text, _>(&name)
+    .get_result(&mut *conn)
+    .unwrap();
+    assert_eq!(left.count, 0);
 }
 
 #[test]

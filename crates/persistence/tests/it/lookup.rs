@@ -13,6 +13,7 @@ use crate::support::{StatementCounter, at, customer, depo, purchase, query, seed
 engine_tests!(
     every_stored_spelling_matches_in_both_columns,
     other_numbers_do_not_match,
+    near_misses_of_a_lenient_collation_do_not_match,
     deleted_and_disallowed_customers_are_not_candidates,
     the_depot_is_left_joined,
     every_column_comes_back_as_stored,
@@ -21,6 +22,7 @@ engine_tests!(
     explaining_loads_figures_even_for_one_candidate,
     ping_answers,
     an_exhausted_pool_is_unavailable,
+    a_connection_the_server_dropped_is_unavailable,
 );
 
 fn ids(candidates: &[Candidate]) -> BTreeSet<i64> {
@@ -91,6 +93,31 @@ fn other_numbers_do_not_match(db: &TestDatabase) {
         .find_candidates(&query("08123456789", ActivityScope::Always))
         .unwrap();
     assert!(found.is_empty(), "{found:?}");
+}
+
+/// MySQL's usual collations (Laravel's utf8mb4_unicode_ci) ignore trailing
+/// spaces and treat full-width digits like ASCII ones; the lookup still
+/// compares exactly, as on the other engines.
+fn near_misses_of_a_lenient_collation_do_not_match(db: &TestDatabase) {
+    seed(
+        db,
+        &[],
+        &[
+            customer(1, Some("08123456789 ")),
+            customer(2, Some("０８１２３４５６７８９")),
+            NewCustomer {
+                no_hp_goovi: Some("+628123456789  ".to_owned()),
+                ..customer(3, None)
+            },
+            customer(4, Some("08123456789")),
+        ],
+        &[],
+    );
+    let found = directory(db)
+        .find_candidates(&query("08123456789", ActivityScope::WhenSeveral))
+        .unwrap();
+    assert_eq!(ids(&found), BTreeSet::from([4]));
+    assert_eq!(found[0].activity, None, "one candidate left: not ranked");
 }
 
 fn deleted_and_disallowed_customers_are_not_candidates(db: &TestDatabase) {
@@ -315,4 +342,53 @@ fn an_exhausted_pool_is_unavailable(db: &TestDatabase) {
     assert!(matches!(error, DirectoryError::Unavailable(_)), "{error:?}");
     let error = directory.ping().unwrap_err();
     assert!(matches!(error, DirectoryError::Unavailable(_)), "{error:?}");
+}
+
+/// The server ends the session under a pooled connection (a restart, a
+/// network cut, an administrator's kill): the next lookup on it is
+/// `Unavailable` (a 503), not `Failed` (a 500). Client-server engines only.
+fn a_connection_the_server_dropped_is_unavailable(db: &TestDatabase) {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::BigInt;
+    use klikorder_persistence::Engine;
+
+    #[derive(diesel::QueryableByName)]
+    struct Session {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+
+    let (whoami, kill) = match db.engine() {
+        Engine::Postgres => (
+            "SELECT pg_backend_pid()::bigint AS id",
+            "SELECT pg_terminate_backend(",
+        ),
+        Engine::Mysql => ("SELECT CAST(CONNECTION_ID() AS SIGNED) AS id", "KILL ("),
+        _ => return,
+    };
+    let settings = PoolSettings {
+        max_size: 1,
+        connection_timeout: Duration::from_secs(2),
+    };
+    let pool = build_pool(db.url(), &settings).unwrap();
+    let session: Session = diesel::sql_query(whoami)
+        .get_result(&mut *pool.get().unwrap())
+        .unwrap();
+    diesel::sql_query(format!("{kill}{})", session.id))
+        .execute(&mut *db.connection().unwrap())
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+
+    let directory = DieselCustomerDirectory::new(pool, verified());
+    let error = directory
+        .find_candidates(&query("081234567008", ActivityScope::WhenSeveral))
+        .unwrap_err();
+    assert!(matches!(error, DirectoryError::Unavailable(_)), "{error:?}");
+    // The pool drops the broken connection and opens a new one.
+    assert!(
+        directory
+            .find_candidates(&query("081234567008", ActivityScope::WhenSeveral))
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -40,6 +40,10 @@ fn revert_all(conn: &mut DbConnection) -> Vec<String> {
         DbConnection::Pg(pg) => {
             pg.revert_all_migrations(klikorder_persistence::POSTGRES_MIGRATIONS)
         }
+        #[cfg(feature = "mysql")]
+        DbConnection::Mysql(mysql) => {
+            mysql.revert_all_migrations(klikorder_persistence::MYSQL_MIGRATIONS)
+        }
         #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(sqlite) => {
             sqlite.revert_all_migrations(klikorder_persistence::SQLITE_MIGRATIONS)
@@ -66,6 +70,18 @@ fn postgres_migrations_apply_once_and_are_idempotent() {
     migrations_apply_once(&TestDatabase::postgres_unmigrated(&base_url).unwrap());
 }
 
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_migrations_apply_once_and_are_idempotent() {
+    let Some(base_url) = klikorder_persistence::test_support::mysql_base_url(concat!(
+        module_path!(),
+        "::mysql_migrations_apply_once_and_are_idempotent"
+    )) else {
+        return;
+    };
+    migrations_apply_once(&TestDatabase::mysql_unmigrated(&base_url).unwrap());
+}
+
 #[test]
 fn every_engine_has_the_same_migration_versions() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
@@ -78,8 +94,9 @@ fn every_engine_has_the_same_migration_versions() {
         names
     };
     assert_eq!(versions("postgres"), versions("sqlite"));
+    assert_eq!(versions("postgres"), versions("mysql"));
     for name in versions("postgres") {
-        for engine in ["postgres", "sqlite"] {
+        for engine in ["postgres", "mysql", "sqlite"] {
             for file in ["up.sql", "down.sql"] {
                 assert!(
                     dir.join(engine).join(&name).join(file).is_file(),

@@ -47,8 +47,10 @@ macro_rules! declared {
 
 #[cfg(feature = "sqlite")]
 type NamesBackend = diesel::sqlite::Sqlite;
-#[cfg(not(feature = "sqlite"))]
+#[cfg(all(not(feature = "sqlite"), feature = "postgres"))]
 type NamesBackend = diesel::pg::Pg;
+#[cfg(all(not(feature = "sqlite"), not(feature = "postgres")))]
+type NamesBackend = diesel::mysql::Mysql;
 
 /// Every column name of a table per schema.rs, from the SQL diesel writes
 /// for `SELECT <all columns>`.
@@ -80,7 +82,7 @@ fn expected_tables() -> Vec<(&'static str, Vec<Column>, BTreeSet<String>)> {
     vec![
         (
             "api_clients",
-            declared!(api_clients: client_id, name, key_hash, created_at, updated_at, revoked_at),
+            declared!(api_clients: client_id, name, key_hash, created_at, updated_at, revoked_at, expires_at, last_seen_at),
             declared_names!(api_clients),
         ),
         (
@@ -116,7 +118,7 @@ struct SqliteColumn {
     pk: i32,
 }
 
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 #[derive(QueryableByName)]
 struct PgColumn {
     #[diesel(sql_type = Text)]
@@ -135,7 +137,7 @@ fn actual(conn: &mut DbConnection, table: &str) -> Vec<Column> {
         match declared.as_str() {
             "bigint" | "integer" => "bigint",
             "text" | "character varying" => "text",
-            "timestamp" | "timestamp without time zone" => "timestamp",
+            "timestamp" | "timestamp without time zone" | "datetime" => "timestamp",
             _ if declared.starts_with("varchar") => "text",
             _ => panic!("unexpected column type {declared} in {table}"),
         }
@@ -156,6 +158,18 @@ fn actual(conn: &mut DbConnection, table: &str) -> Vec<Column> {
             "SELECT column_name::text AS name, data_type::text AS data_type, \
              is_nullable::text AS is_nullable FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+        )
+        .bind::<Text, _>(table)
+        .load::<PgColumn>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.name, family(&c.data_type), c.is_nullable == "YES"))
+        .collect(),
+        #[cfg(feature = "mysql")]
+        DbConnection::Mysql(_) => diesel::sql_query(
+            "SELECT CAST(COLUMN_NAME AS CHAR) AS name, CAST(DATA_TYPE AS CHAR) AS data_type, \
+             CAST(IS_NULLABLE AS CHAR) AS is_nullable FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
         )
         .bind::<Text, _>(table)
         .load::<PgColumn>(conn)
@@ -259,6 +273,8 @@ fn every_column_loads(db: &TestDatabase) {
             api_clients::created_at.eq(now),
             api_clients::updated_at.eq(now),
             api_clients::revoked_at.eq(Some(now)),
+            api_clients::expires_at.eq(Some(now)),
+            api_clients::last_seen_at.eq(None::<chrono::NaiveDateTime>),
         ))
         .execute(&mut conn)
         .unwrap();
@@ -269,10 +285,13 @@ fn every_column_loads(db: &TestDatabase) {
         chrono::NaiveDateTime,
         chrono::NaiveDateTime,
         Stamp,
+        Stamp,
+        Stamp,
     )> = api_clients::table
         .select(api_clients::all_columns)
         .load(&mut conn)
         .unwrap();
     assert_eq!(clients.len(), 1);
     assert_eq!(clients[0].5, Some(now));
+    assert_eq!((clients[0].6, clients[0].7), (Some(now), None));
 }

@@ -25,6 +25,13 @@ pub fn postgres(test_name: &str) -> Option<TestDatabase> {
     TestDatabase::postgres_from_env(test_name).expect("a fresh PostgreSQL test database")
 }
 
+/// A fresh, migrated MySQL / MariaDB database, or `None` (after printing
+/// the SKIPPED line) when `TEST_MYSQL_URL` is unset.
+#[cfg(feature = "mysql")]
+pub fn mysql(test_name: &str) -> Option<TestDatabase> {
+    TestDatabase::mysql_from_env(test_name).expect("a fresh MySQL test database")
+}
+
 /// `"2026-11-05 03:00:00"` as a timestamp.
 pub fn at(text: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").expect("a valid timestamp")

@@ -1,0 +1,3 @@
+DROP TABLE transactions;
+DROP TABLE customers;
+DROP TABLE depos;

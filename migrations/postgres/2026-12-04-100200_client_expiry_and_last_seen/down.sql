@@ -1,0 +1,3 @@
+ALTER TABLE api_clients
+    DROP COLUMN last_seen_at,
+    DROP COLUMN expires_at;
