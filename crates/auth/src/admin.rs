@@ -25,8 +25,8 @@ pub fn validate_client_id(client_id: &str) -> Result<(), AuthError> {
     Ok(())
 }
 
-/// Registers a client with `key` (imported) or a freshly generated key, and
-/// returns the key to show once.
+/// Registers a client with `key` (imported) or a freshly generated key,
+/// optionally ending at `expires_at` (UTC), and returns the key to show once.
 ///
 /// # Errors
 ///
@@ -38,6 +38,7 @@ pub fn register_client(
     client_id: &str,
     name: Option<&str>,
     key: Option<ApiKey>,
+    expires_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> Result<ApiKey, AuthError> {
     validate_client_id(client_id)?;
@@ -52,6 +53,8 @@ pub fn register_client(
         created_at: now,
         updated_at: now,
         revoked_at: None,
+        expires_at,
+        last_seen_at: None,
     })?;
     Ok(key)
 }

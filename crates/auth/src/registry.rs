@@ -2,10 +2,12 @@
 //! API clients, refreshed in the background.
 
 use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock, Weak};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use chrono::{DateTime, NaiveDateTime, Utc};
 use klikorder_domain::ApiClientStore;
 
 use crate::{AuthError, KeyHash};
@@ -35,6 +37,26 @@ pub trait ApiKeyRegistry: Send + Sync {
 struct ActiveClient {
     client_id: Arc<str>,
     hash: KeyHash,
+    expires_at: Option<NaiveDateTime>,
+    seen: Arc<LastSeen>,
+}
+
+/// When a client last authenticated, in whole minutes since the epoch (0:
+/// not since start-up), and what was last written to the store. Atomics, so
+/// a request only does a relaxed load (and a store once a minute).
+#[derive(Default)]
+struct LastSeen {
+    minute: AtomicI64,
+    flushed: AtomicI64,
+}
+
+impl LastSeen {
+    fn touch(&self, now: DateTime<Utc>) {
+        let minute = now.timestamp().div_euclid(60);
+        if self.minute.load(Ordering::Relaxed) < minute {
+            self.minute.store(minute, Ordering::Relaxed);
+        }
+    }
 }
 
 /// An [`ApiKeyRegistry`] that answers from memory — no query per request —
@@ -45,6 +67,8 @@ pub struct SnapshotRegistry {
     store: Arc<dyn ApiClientStore>,
     snapshot: RwLock<Arc<HashMap<String, ActiveClient>>>,
     decoy: KeyHash,
+    /// Last-seen times by client id; kept across refreshes.
+    seen: Mutex<HashMap<String, Arc<LastSeen>>>,
 }
 
 impl SnapshotRegistry {
@@ -58,6 +82,7 @@ impl SnapshotRegistry {
             store,
             snapshot: RwLock::new(Arc::new(HashMap::new())),
             decoy: KeyHash::decoy(),
+            seen: Mutex::new(HashMap::new()),
         };
         registry.refresh()?;
         Ok(registry)
@@ -70,8 +95,10 @@ impl SnapshotRegistry {
     ///
     /// [`AuthError::Store`] when the clients cannot be read.
     pub fn refresh(&self) -> Result<usize, AuthError> {
+        let records = self.store.list_clients()?;
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
         let mut active = HashMap::new();
-        for record in self.store.list_clients()? {
+        for record in records {
             if record.revoked_at.is_some() {
                 continue;
             }
@@ -83,14 +110,60 @@ impl SnapshotRegistry {
                 continue;
             };
             let client_id: Arc<str> = Arc::from(record.client_id.as_str());
-            active.insert(record.client_id, ActiveClient { client_id, hash });
+            let last_seen = Arc::clone(seen.entry(record.client_id.clone()).or_default());
+            active.insert(
+                record.client_id,
+                ActiveClient {
+                    client_id,
+                    hash,
+                    expires_at: record.expires_at,
+                    seen: last_seen,
+                },
+            );
         }
+        drop(seen);
         let count = active.len();
         *self
             .snapshot
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Arc::new(active);
         Ok(count)
+    }
+
+    /// Writes the last-seen minute of every client seen since the last
+    /// flush, in one batch; returns how many. A failed write is retried at
+    /// the next flush.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::Store`] when the store cannot be written.
+    pub fn flush_last_seen(&self) -> Result<usize, AuthError> {
+        let pending: Vec<(String, i64, Arc<LastSeen>)> = self
+            .seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter_map(|(client_id, seen)| {
+                let minute = seen.minute.load(Ordering::Relaxed);
+                (minute > seen.flushed.load(Ordering::Relaxed))
+                    .then(|| (client_id.clone(), minute, Arc::clone(seen)))
+            })
+            .collect();
+        let batch: Vec<(String, NaiveDateTime)> = pending
+            .iter()
+            .filter_map(|(client_id, minute, _)| {
+                DateTime::from_timestamp(minute.saturating_mul(60), 0)
+                    .map(|at| (client_id.clone(), at.naive_utc()))
+            })
+            .collect();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        self.store.record_last_seen(&batch)?;
+        for (_, minute, seen) in &pending {
+            seen.flushed.fetch_max(*minute, Ordering::Relaxed);
+        }
+        Ok(batch.len())
     }
 
     /// Refreshes every `every` on a thread of its own until the registry is
@@ -110,6 +183,9 @@ impl SnapshotRegistry {
                     let Some(registry) = registry.upgrade() else {
                         return;
                     };
+                    if let Err(error) = registry.flush_last_seen() {
+                        log::warn!("cannot record when API clients were last seen: {error}");
+                    }
                     match registry.refresh() {
                         Ok(_) if failing => {
                             log::info!("API client registry reloads again");
@@ -137,9 +213,18 @@ impl ApiKeyRegistry for SnapshotRegistry {
         }
         let snapshot = Arc::clone(&self.snapshot.read().unwrap_or_else(PoisonError::into_inner));
         match snapshot.get(client_id) {
-            Some(client) if client.hash.verify(key) => Ok(AuthenticatedClient {
-                client_id: Arc::clone(&client.client_id),
-            }),
+            Some(client) if client.hash.verify(key) => {
+                let now = Utc::now();
+                // An expired client is refused like a wrong key, after the
+                // same work.
+                if client.expires_at.is_some_and(|end| now.naive_utc() >= end) {
+                    return Err(AuthError::Rejected);
+                }
+                client.seen.touch(now);
+                Ok(AuthenticatedClient {
+                    client_id: Arc::clone(&client.client_id),
+                })
+            }
             Some(_) => Err(AuthError::Rejected),
             None => {
                 // Hash the presented key anyway: an unknown client must take

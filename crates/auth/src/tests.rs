@@ -31,6 +31,15 @@ impl ApiClientStore for MemoryStore {
             .map(|r| r.revoked_at = Some(at))
             .is_some())
     }
+    fn record_last_seen(&self, seen: &[(String, NaiveDateTime)]) -> Result<(), StoreError> {
+        let mut rows = self.0.lock().unwrap();
+        for (client_id, at) in seen {
+            if let Some(row) = rows.iter_mut().find(|r| &r.client_id == client_id) {
+                row.last_seen_at = row.last_seen_at.max(Some(*at));
+            }
+        }
+        Ok(())
+    }
     fn replace_key(
         &self,
         client_id: &str,
@@ -58,7 +67,7 @@ fn now() -> NaiveDateTime {
 fn setup() -> (Arc<MemoryStore>, ApiKey, Arc<SnapshotRegistry>) {
     let store = Arc::new(MemoryStore::default());
     let key =
-        register_client(store.as_ref(), "MEKARI", Some("Mekari Qontak"), None, now()).unwrap();
+        register_client(store.as_ref(), "MEKARI", Some("Mekari Qontak"), None, None, now()).unwrap();
     let registry = Arc::new(SnapshotRegistry::load(store.clone()).unwrap());
     (store, key, registry)
 }
@@ -154,6 +163,7 @@ fn clients_added_elsewhere_appear_after_refresh() {
         "PARTNER-2",
         None,
         Some(ApiKey::import("an-existing-partner-key").unwrap()),
+        None,
         now(),
     )
     .unwrap();
@@ -196,6 +206,8 @@ fn a_failing_refresh_keeps_the_last_snapshot() {
                 created_at: now(),
                 updated_at: now(),
                 revoked_at: None,
+                expires_at: None,
+                last_seen_at: None,
             }])
         } else {
             Err(StoreError::Unavailable("database down".into()))
@@ -210,7 +222,7 @@ fn a_failing_refresh_keeps_the_last_snapshot() {
 fn duplicate_and_malformed_client_ids_are_refused() {
     let (store, _, _) = setup();
     assert!(matches!(
-        register_client(store.as_ref(), "MEKARI", None, None, now()),
+        register_client(store.as_ref(), "MEKARI", None, None, None, now()),
         Err(AuthError::Store(StoreError::AlreadyExists))
     ));
     for bad in ["", "has space", "semi;colon", &"x".repeat(65), "ünï"] {
@@ -232,4 +244,39 @@ fn unknown_clients_cannot_be_revoked_or_rotated() {
         rotate_key(store.as_ref(), "NOPE", now()),
         Err(AuthError::UnknownClient)
     ));
+}
+
+#[test]
+fn an_expired_client_is_refused_like_a_wrong_key() {
+    let store = Arc::new(MemoryStore::default());
+    let past = chrono::Utc::now().naive_utc() - chrono::TimeDelta::minutes(1);
+    let future = chrono::Utc::now().naive_utc() + chrono::TimeDelta::days(1);
+    let expired = register_client(store.as_ref(), "OLD", None, None, Some(past), now()).unwrap();
+    let current = register_client(store.as_ref(), "NEW", None, None, Some(future), now()).unwrap();
+    let registry = SnapshotRegistry::load(store).unwrap();
+    assert!(matches!(registry.authenticate("OLD", expired.expose()), Err(AuthError::Rejected)));
+    assert!(registry.authenticate("NEW", current.expose()).is_ok());
+}
+
+#[test]
+fn last_seen_is_written_in_batches_to_the_minute_not_per_request() {
+    let (store, key, registry) = setup();
+    assert_eq!(registry.flush_last_seen().unwrap(), 0, "nobody was seen yet");
+    for _ in 0..100 {
+        registry.authenticate("MEKARI", key.expose()).unwrap();
+    }
+    // Nothing is written by the requests themselves.
+    assert_eq!(store.list_clients().unwrap()[0].last_seen_at, None);
+    assert_eq!(registry.flush_last_seen().unwrap(), 1);
+    let seen = store.list_clients().unwrap()[0].last_seen_at.unwrap();
+    assert_eq!(seen.and_utc().timestamp() % 60, 0, "kept to the minute");
+    let age = chrono::Utc::now().naive_utc() - seen;
+    assert!(age >= chrono::TimeDelta::zero() && age < chrono::TimeDelta::minutes(2), "{age:?}");
+    // Within the same minute there is nothing new to write.
+    registry.authenticate("MEKARI", key.expose()).unwrap();
+    assert!(registry.flush_last_seen().unwrap() <= 1);
+    assert_eq!(registry.flush_last_seen().unwrap(), 0);
+    // Survives a refresh.
+    registry.refresh().unwrap();
+    assert_eq!(registry.flush_last_seen().unwrap(), 0);
 }

@@ -89,6 +89,11 @@ pub struct ApiClientRecord {
     pub updated_at: NaiveDateTime,
     /// When it was revoked; a revoked client is refused.
     pub revoked_at: Option<NaiveDateTime>,
+    /// When its access ends; from then on it is refused.
+    pub expires_at: Option<NaiveDateTime>,
+    /// When it last authenticated (to the minute; recorded in batches, not
+    /// per request).
+    pub last_seen_at: Option<NaiveDateTime>,
 }
 
 /// Where API clients are kept. The service writes nothing else.
@@ -127,4 +132,13 @@ pub trait ApiClientStore: Send + Sync {
         key_hash: &str,
         at: NaiveDateTime,
     ) -> Result<bool, StoreError>;
+
+    /// Records when clients were last seen: one `(client_id, at)` per
+    /// client, written together. A time earlier than the stored one is
+    /// ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] or [`StoreError::Failed`].
+    fn record_last_seen(&self, seen: &[(String, NaiveDateTime)]) -> Result<(), StoreError>;
 }
