@@ -3,8 +3,11 @@
 //! then the default.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::logging::LogFormat;
 
 /// The default database: a SQLite file in the working directory, created and
 /// migrated on start.
@@ -87,6 +90,10 @@ pub enum ClientsCommand {
         /// keep a key a partner already holds).
         #[arg(long)]
         key_stdin: bool,
+        /// When the client's access ends (UTC): `2027-06-30` (midnight) or
+        /// `2027-06-30T17:00:00Z`.
+        #[arg(long, value_parser = parse_expiry)]
+        expires: Option<chrono::NaiveDateTime>,
     },
     /// List the clients (never their keys).
     List,
@@ -117,6 +124,12 @@ pub struct Settings {
         global = true
     )]
     pub bind_addr: SocketAddr,
+
+    /// A second address for the operators' routes (`/health`,
+    /// `/health/ready`, `/metrics`), which then leave the public address;
+    /// unset, everything is served on BIND_ADDR.
+    #[arg(long, env = "ADMIN_BIND_ADDR", global = true)]
+    pub admin_bind_addr: Option<SocketAddr>,
 
     /// Time zone of the stored timestamps (IANA name).
     #[arg(
@@ -157,6 +170,89 @@ pub struct Settings {
     /// Log filter, as env_logger reads it (e.g. `info`, `warn,klikorder=debug`).
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     pub log: String,
+
+    /// Log line format: `text`, or `json` for one JSON object per line (for
+    /// log shippers).
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text,
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// PEM certificate chain (leaf first) for HTTPS on BIND_ADDR; give
+    /// TLS_KEY_FILE too. Unset (with TLS_KEY_FILE): plain HTTP, for running
+    /// behind a TLS-terminating proxy. The admin address stays plain HTTP.
+    #[arg(long, env = "TLS_CERT_FILE", global = true)]
+    pub tls_cert_file: Option<PathBuf>,
+
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of TLS_CERT_FILE.
+    #[arg(long, env = "TLS_KEY_FILE", global = true)]
+    pub tls_key_file: Option<PathBuf>,
+
+    /// Lookups per second each authenticated client may make (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_LIMIT_PER_SECOND",
+        default_value_t = 50,
+        global = true
+    )]
+    pub rate_limit_per_second: u32,
+
+    /// Lookups a client may make at once above its rate.
+    #[arg(long, env = "RATE_LIMIT_BURST", default_value_t = 100, global = true)]
+    pub rate_limit_burst: u32,
+
+    /// Failed authentications per minute a source address may make; past
+    /// it, every lookup from there is refused (429) until it recovers
+    /// (0: no limit).
+    #[arg(
+        long,
+        env = "AUTH_FAILURE_LIMIT_PER_MINUTE",
+        default_value_t = 30,
+        global = true
+    )]
+    pub auth_failure_limit_per_minute: u32,
+
+    /// Failed authentications a source address may make at once.
+    #[arg(long, env = "AUTH_FAILURE_BURST", default_value_t = 30, global = true)]
+    pub auth_failure_burst: u32,
+
+    /// Reverse proxies (comma-separated IPs or CIDR ranges) whose
+    /// X-Forwarded-For names the client's address for the failure limit.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", global = true)]
+    pub trusted_proxies: String,
+
+    /// Milliseconds a client has to send a request's headers before it gets
+    /// 408 and is disconnected.
+    #[arg(
+        long,
+        env = "CLIENT_REQUEST_TIMEOUT_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub client_request_timeout_ms: u64,
+
+    /// Seconds an idle keep-alive connection stays open (0: close after
+    /// each response).
+    #[arg(long, env = "KEEP_ALIVE_SECS", default_value_t = 5, global = true)]
+    pub keep_alive_secs: u64,
+
+    /// Concurrent connections per worker; past it, new ones wait.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 2048, global = true)]
+    pub max_connections: usize,
+}
+
+/// Reads `--expires`: a date (midnight UTC) or an RFC 3339 time.
+fn parse_expiry(text: &str) -> Result<chrono::NaiveDateTime, String> {
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(date.and_time(chrono::NaiveTime::MIN));
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| at.naive_utc())
+        .map_err(|_| format!("{text:?} is not a date (2027-06-30) or an RFC 3339 time (2027-06-30T17:00:00Z)"))
 }
 
 #[cfg(test)]
@@ -202,6 +298,16 @@ mod tests {
             cli.command,
             Some(Command::Clients(ClientsCommand::Add { ref client_id, .. })) if client_id == "MEKARI"
         ));
+    }
+
+    #[test]
+    fn expiry_dates_are_dates_or_rfc3339_times_in_utc() {
+        assert_eq!(parse_expiry("2027-06-30").unwrap().to_string(), "2027-06-30 00:00:00");
+        assert_eq!(
+            parse_expiry("2027-06-30T17:00:00+07:00").unwrap().to_string(),
+            "2027-06-30 10:00:00"
+        );
+        assert!(parse_expiry("next tuesday").is_err());
     }
 
     #[test]

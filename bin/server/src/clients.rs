@@ -26,6 +26,7 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
             client_id,
             name,
             key_stdin,
+            expires,
         } => {
             let imported = if key_stdin {
                 Some(read_key_from_stdin()?)
@@ -33,7 +34,7 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
                 None
             };
             let key =
-                klikorder_auth::register_client(&store, &client_id, name.as_deref(), imported, now)
+                klikorder_auth::register_client(&store, &client_id, name.as_deref(), imported, expires, now)
                     .map_err(|error| explain(error, &client_id))?;
             if key_stdin {
                 writeln!(
@@ -115,21 +116,26 @@ fn list(store: &dyn ApiClientStore, out: &mut impl std::io::Write) -> anyhow::Re
         .max("CLIENT_ID".len());
     writeln!(
         out,
-        "{:<width$}  {:<26}  {:<19}  {:<19}  NAME",
-        "CLIENT_ID", "STATUS", "CREATED (UTC)", "KEY SET (UTC)"
+        "{:<width$}  {:<24}  {:<16}  {:<16}  {:<16}  NAME",
+        "CLIENT_ID", "STATUS", "CREATED (UTC)", "KEY SET (UTC)", "LAST SEEN (UTC)"
     )?;
+    let now = chrono::Utc::now().naive_utc();
+    let minute = |at: chrono::NaiveDateTime| at.format("%Y-%m-%d %H:%M").to_string();
     for client in clients {
-        let status = client.revoked_at.map_or_else(
-            || "active".to_owned(),
-            |at| format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
-        );
+        let status = match (client.revoked_at, client.expires_at) {
+            (Some(at), _) => format!("revoked {}", minute(at)),
+            (None, Some(end)) if end <= now => format!("expired {}", minute(end)),
+            (None, Some(end)) => format!("active until {}", end.format("%Y-%m-%d")),
+            (None, None) => "active".to_owned(),
+        };
         writeln!(
             out,
-            "{:<width$}  {:<26}  {:<19}  {:<19}  {}",
+            "{:<width$}  {:<24}  {:<16}  {:<16}  {:<16}  {}",
             client.client_id,
             status,
-            client.created_at.format("%Y-%m-%d %H:%M:%S"),
-            client.updated_at.format("%Y-%m-%d %H:%M:%S"),
+            minute(client.created_at),
+            minute(client.updated_at),
+            client.last_seen_at.map_or_else(|| "never".to_owned(), minute),
             client.name.as_deref().unwrap_or("-"),
         )?;
     }

@@ -40,6 +40,7 @@ pub fn load(config: &Config, pool: &DbPool) -> anyhow::Result<DemoSession> {
         DEMO_CLIENT,
         Some("Demo client created by serve --demo"),
         None,
+        None,
         now,
     ) {
         Err(AuthError::Store(StoreError::AlreadyExists)) => {

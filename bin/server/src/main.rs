@@ -8,6 +8,7 @@ mod clients;
 mod config;
 mod demo;
 mod doctor;
+mod logging;
 mod lookup;
 mod startup;
 
@@ -21,9 +22,7 @@ use crate::config::Config;
 fn main() -> ExitCode {
     let dotenv = dotenvy::dotenv();
     let cli = Cli::parse();
-    env_logger::Builder::new()
-        .parse_filters(&cli.settings.log)
-        .init();
+    logging::init(&cli.settings.log, cli.settings.log_format);
     if let Err(error) = dotenv
         .map(drop)
         .or_else(|e| if e.not_found() { Ok(()) } else { Err(e) })

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use klikorder_auth::SnapshotRegistry;
-use klikorder_http::{AppState, ServerSettings};
+use klikorder_http::{AppState, PoolStats, RateLimits, ServerSettings, Tls};
 use klikorder_persistence::{
     DbPool, DieselApiClientStore, DieselCustomerDirectory, PoolSettings, build_pool,
     run_pending_migrations,
@@ -82,11 +82,36 @@ pub fn migrate(config: &Config) -> anyhow::Result<()> {
 ///
 /// When the database cannot be opened, or something expected is missing.
 pub fn check_schema(config: &Config) -> anyhow::Result<()> {
-    let _pool = open_database(&Config {
+    let pool = open_database(&Config {
         migrate_on_start: false,
         ..config.clone()
     })?;
-    anyhow::bail!("migrate --check is not available yet")
+    let mut conn = pool.get().context("cannot get a database connection")?;
+    let problems =
+        klikorder_persistence::check_schema(&mut conn).context("cannot read the schema")?;
+    let mut out = std::io::stdout().lock();
+    if problems.is_empty() {
+        writeln!(
+            out,
+            "{}: every table, column and index the service needs is present; nothing was changed.",
+            config.database_url_redacted()
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{}: {} problem(s):",
+        config.database_url_redacted(),
+        problems.len()
+    )?;
+    for problem in &problems {
+        writeln!(out, "  - {problem}")?;
+    }
+    out.flush()?;
+    anyhow::bail!(
+        "the database lacks {} thing(s) the service needs (listed above); nothing was changed",
+        problems.len()
+    )
 }
 
 /// `serve`: starts the service and runs until SIGINT or SIGTERM; in-flight
@@ -103,6 +128,15 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
         klikorder_domain::warm_up();
         log::debug!("phone metadata loaded in {:?}", started.elapsed());
 
+        // Before the database: a bad certificate should not wait for it.
+        let tls = config
+            .tls
+            .as_ref()
+            .map(|files| Tls::from_pem_files(&files.certificate, &files.key))
+            .transpose()
+            .context("cannot set up HTTPS (TLS_CERT_FILE, TLS_KEY_FILE)")?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+
         let pool = open_database(config)?;
         let demo_session = if args.demo {
             Some(demo::load(config, &pool)?)
@@ -116,35 +150,67 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
             .spawn_refresher(REGISTRY_REFRESH)
             .context("cannot start the API client refresher")?;
 
-        let state = AppState {
-            directory: Arc::new(DieselCustomerDirectory::new(
+        let stats_pool = pool.clone();
+        let state = AppState::new(
+            Arc::new(DieselCustomerDirectory::new(
                 pool,
                 config.customer_statuses.clone(),
             )),
             registry,
-            time_zone: config.time_zone,
-            db_timeout: config.db_timeout,
-            clock: Arc::new(chrono::Utc::now),
-        };
+            config.time_zone,
+            config.db_timeout,
+        )
+        .with_pool_stats(move || {
+            let state = stats_pool.state();
+            PoolStats::new(
+                stats_pool.max_size(),
+                state.connections,
+                state.idle_connections,
+            )
+        })
+        .with_rate_limits(RateLimits::new(config.rate_limits.clone()));
         let listener = TcpListener::bind(config.bind_addr)
             .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
         let address: SocketAddr = listener.local_addr()?;
+        let admin_listener = config
+            .admin_bind_addr
+            .map(|admin| {
+                TcpListener::bind(admin)
+                    .with_context(|| format!("cannot listen on {admin} (ADMIN_BIND_ADDR)"))
+            })
+            .transpose()?;
+        let admin_address = admin_listener
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()?;
         let settings = ServerSettings {
             workers: config.workers,
+            max_connections: config.max_connections,
+            client_request_timeout: config.client_request_timeout,
+            keep_alive: config.keep_alive,
+            tls,
             ..ServerSettings::default()
         };
-        let server = klikorder_http::run(listener, state, &settings)
+        let server = klikorder_http::run(listener, admin_listener, state, &settings)
             .with_context(|| format!("cannot serve on {address}"))?;
 
         let mut out = std::io::stdout().lock();
-        writeln!(out, "klikorder-server listening on http://{address}")?;
+        // Before the "listening" line, which tools wait for: once it is
+        // printed, both addresses are known.
+        if let Some(admin) = admin_address {
+            writeln!(
+                out,
+                "klikorder-server admin (/health, /health/ready, /metrics) on http://{admin}"
+            )?;
+        }
+        writeln!(out, "klikorder-server listening on {scheme}://{address}")?;
         if let Some(session) = demo_session {
             session.print(&mut out, address)?;
         }
         out.flush()?;
         drop(out);
         log::info!(
-            "serving on http://{address} with {} workers, database {}, ready in {:?}",
+            "serving on {scheme}://{address} with {} workers, database {}, ready in {:?}",
             config.workers,
             config.database_url_redacted(),
             started.elapsed()

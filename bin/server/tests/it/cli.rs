@@ -119,6 +119,26 @@ fn clients_are_listed_without_keys_and_imported_keys_work() {
         "{listing}"
     );
 
+    // The clients table holds no key, in any column.
+    let pool = klikorder_persistence::build_pool(&url, &klikorder_persistence::PoolSettings::default()).unwrap();
+    let mut conn = pool.get().unwrap();
+    let rows = klikorder_persistence::api_clients::list(&mut conn).unwrap();
+    assert_eq!(rows.len(), 2);
+    let dump = format!("{rows:?}");
+    assert!(!dump.contains(&generated) && !dump.contains("legacy-partner-key"), "{dump}");
+    assert!(rows.iter().all(|row| row.key_hash.starts_with("sha256$")));
+    drop(conn);
+
+    // A client with an end date in the past is refused; one in the future works.
+    let expired = cli(backend.workdir(), &url, &["clients", "add", "EXPIRED", "--expires", "2020-01-01"], "");
+    assert!(expired.status.success(), "{}", stderr_of(&expired));
+    let expired_key = String::from_utf8_lossy(&expired.stdout).lines().last().unwrap().trim().to_owned();
+    let bad_date = cli(backend.workdir(), &url, &["clients", "add", "X", "--expires", "soon"], "");
+    assert!(!bad_date.status.success());
+    let list = cli(backend.workdir(), &url, &["clients", "list"], "");
+    let listing = String::from_utf8_lossy(&list.stdout);
+    assert!(listing.contains("expired 2020-01-01 00:00"), "{listing}");
+
     // The imported key authenticates on a running server.
     let server = TestServer::start(backend.workdir(), &url, &[]);
     let response = crate::support::lookup(
@@ -128,6 +148,20 @@ fn clients_are_listed_without_keys_and_imported_keys_work() {
         "?no_hp=08123456789",
     );
     assert_eq!(response.status, 404, "{}", response.body);
+    let response = crate::support::lookup(server.addr, "EXPIRED", &expired_key, "?no_hp=08123456789");
+    assert_eq!(response.status, 401, "{}", response.body);
+    // After a lookup, the last-seen minute is written in the background.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let list = cli(backend.workdir(), &url, &["clients", "list"], "");
+        let listing = String::from_utf8_lossy(&list.stdout).into_owned();
+        let legacy = listing.lines().find(|l| l.starts_with("LEGACY")).unwrap().to_owned();
+        if !legacy.contains("never") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "last seen never recorded: {legacy}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }
 
 #[test]
@@ -188,4 +222,62 @@ fn lookup_explains_why_a_customer_won() {
     let invalid = cli(backend.workdir(), &url, &["lookup", "abc"], "");
     assert!(!invalid.status.success());
     assert_eq!(stderr_of(&invalid).trim().lines().count(), 1);
+}
+
+#[test]
+fn migrate_check_changes_nothing_and_lists_what_is_missing() {
+    let backend = Backend::sqlite();
+    let url = backend.url();
+    // An empty database the service does not own: nothing is there.
+    let empty = command(backend.workdir(), &url)
+        .args(["migrate", "--check"])
+        .env("NO_MIGRATE", "true")
+        .output()
+        .unwrap();
+    assert!(!empty.status.success());
+    let listing = String::from_utf8_lossy(&empty.stdout);
+    for table in ["customers", "transactions", "depos", "api_clients"] {
+        assert!(
+            listing.contains(table),
+            "{table} is reported missing:\n{listing}"
+        );
+    }
+    assert_eq!(
+        stderr_of(&empty).trim().lines().count(),
+        1,
+        "{}",
+        stderr_of(&empty)
+    );
+    // It changed nothing: still empty, so still failing.
+    let again = cli(backend.workdir(), &url, &["migrate", "--check"], "");
+    assert!(!again.status.success());
+
+    let migrated = cli(backend.workdir(), &url, &["migrate"], "");
+    assert!(migrated.status.success(), "{}", stderr_of(&migrated));
+    let ok = cli(backend.workdir(), &url, &["migrate", "--check"], "");
+    assert!(
+        ok.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&ok.stdout),
+        stderr_of(&ok)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("nothing was changed"));
+}
+
+#[test]
+fn doctor_reports_the_schema_and_the_stored_numbers() {
+    let backend = Backend::sqlite();
+    let url = backend.url();
+    let server = TestServer::start(backend.workdir(), &url, &["--demo"]);
+    assert!(server.terminate().success());
+    let output = cli(backend.workdir(), &url, &["doctor"], "");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", stderr_of(&output));
+    assert!(
+        stdout.contains("Schema: every table, column and index"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("customer(s) scanned"), "{stdout}");
+    // No full stored number is ever printed.
+    assert!(!stdout.contains("81521979154"), "{stdout}");
 }

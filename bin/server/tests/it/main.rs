@@ -8,4 +8,6 @@
 
 mod cli;
 mod lookup;
+mod observability;
+mod outage;
 mod support;

@@ -71,13 +71,8 @@ impl TestServer {
         let stderr_path = workdir.join(format!("server-{}.log", std::process::id()));
         let stderr = std::fs::File::create(&stderr_path).unwrap();
         let mut child = command(workdir, database_url)
-            .args([
-                "serve",
-                "--bind-addr",
-                "127.0.0.1:0",
-                "--db-timeout-ms",
-                "2000",
-            ])
+            .args(["serve", "--bind-addr", "127.0.0.1:0"])
+            .env("DB_TIMEOUT_MS", "2000")
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(stderr)

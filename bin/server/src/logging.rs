@@ -1,0 +1,210 @@
+//! Logging: env_logger, filtered by `RUST_LOG`, writing either its usual
+//! text lines or (`LOG_FORMAT=json`) one JSON object per line, which log
+//! shippers ingest without a parsing rule.
+//!
+//! A JSON line always has `timestamp` (UTC, RFC 3339 with milliseconds),
+//! `level`, `target` and `message`; the record's `log` key-values follow as
+//! fields of their own. The access log (`klikorder::access`) sends
+//! `method`, `path`, `status`, `latency_ms`, `client_id`, `no_hp` (masked)
+//! and `request_id` that way, numbers as numbers and absent values as
+//! `null`.
+
+use std::io::Write as _;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use log::kv;
+use serde_json::{Map, Value};
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// env_logger's human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Installs the process's logger.
+pub fn init(filter: &str, format: LogFormat) {
+    let mut builder = env_logger::Builder::new();
+    builder.parse_filters(filter);
+    if format == LogFormat::Json {
+        builder.format(|out, record| writeln!(out, "{}", json_line(record, Utc::now())));
+    }
+    builder.init();
+}
+
+/// The fixed fields; a key-value with one of these names is dropped rather
+/// than overwrite them.
+const FIXED: [&str; 4] = ["timestamp", "level", "target", "message"];
+
+/// `record` as one line of JSON (without the newline).
+pub fn json_line(record: &log::Record<'_>, now: DateTime<Utc>) -> String {
+    let mut line = Map::new();
+    line.insert(
+        "timestamp".to_owned(),
+        Value::String(now.to_rfc3339_opts(SecondsFormat::Millis, true)),
+    );
+    line.insert(
+        "level".to_owned(),
+        Value::String(record.level().as_str().to_owned()),
+    );
+    line.insert(
+        "target".to_owned(),
+        Value::String(record.target().to_owned()),
+    );
+    line.insert(
+        "message".to_owned(),
+        Value::String(record.args().to_string()),
+    );
+    // A value that cannot be visited is left out; the line itself is still
+    // written.
+    let _ = record.key_values().visit(&mut Fields(&mut line));
+    Value::Object(line).to_string()
+}
+
+/// Adds each key-value of a record to the line.
+struct Fields<'a>(&'a mut Map<String, Value>);
+
+impl<'kvs> kv::VisitSource<'kvs> for Fields<'_> {
+    fn visit_pair(&mut self, key: kv::Key<'kvs>, value: kv::Value<'kvs>) -> Result<(), kv::Error> {
+        if FIXED.contains(&key.as_str()) {
+            return Ok(());
+        }
+        let mut json = ToJson(Value::Null);
+        value.visit(&mut json)?;
+        self.0.insert(key.as_str().to_owned(), json.0);
+        Ok(())
+    }
+}
+
+/// One key-value's value as JSON: numbers, booleans, strings and null as
+/// themselves, anything else as its `Display` text.
+struct ToJson(Value);
+
+impl<'v> kv::VisitValue<'v> for ToJson {
+    fn visit_any(&mut self, value: kv::Value<'_>) -> Result<(), kv::Error> {
+        self.0 = Value::String(value.to_string());
+        Ok(())
+    }
+
+    fn visit_null(&mut self) -> Result<(), kv::Error> {
+        self.0 = Value::Null;
+        Ok(())
+    }
+
+    fn visit_u64(&mut self, value: u64) -> Result<(), kv::Error> {
+        self.0 = Value::from(value);
+        Ok(())
+    }
+
+    fn visit_i64(&mut self, value: i64) -> Result<(), kv::Error> {
+        self.0 = Value::from(value);
+        Ok(())
+    }
+
+    fn visit_f64(&mut self, value: f64) -> Result<(), kv::Error> {
+        // NaN and infinities have no JSON number: null.
+        self.0 = Value::from(value);
+        Ok(())
+    }
+
+    fn visit_bool(&mut self, value: bool) -> Result<(), kv::Error> {
+        self.0 = Value::Bool(value);
+        Ok(())
+    }
+
+    fn visit_str(&mut self, value: &str) -> Result<(), kv::Error> {
+        self.0 = Value::String(value.to_owned());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 6, 1, 3, 4, 5).unwrap()
+    }
+
+    fn parse(line: &str) -> Value {
+        assert!(!line.contains('\n'), "{line}");
+        serde_json::from_str(line).unwrap()
+    }
+
+    #[test]
+    fn a_plain_record_has_the_four_fixed_fields() {
+        let line = json_line(
+            &log::Record::builder()
+                .level(log::Level::Warn)
+                .target("klikorder_http")
+                .args(format_args!(
+                    "readiness check failed: \"db\" down\nsecond line"
+                ))
+                .build(),
+            now(),
+        );
+        assert_eq!(
+            parse(&line),
+            serde_json::json!({
+                "timestamp": "2026-06-01T03:04:05.000Z",
+                "level": "WARN",
+                "target": "klikorder_http",
+                "message": "readiness check failed: \"db\" down\nsecond line",
+            })
+        );
+    }
+
+    #[test]
+    fn an_access_line_carries_its_fields_typed() {
+        let no_client: Option<&str> = None;
+        let fields: [(&str, kv::Value<'_>); 8] = [
+            ("method", kv::Value::from("GET")),
+            ("path", kv::Value::from("/api/integrasi/customers")),
+            ("status", kv::Value::from(200_u16)),
+            ("latency_ms", kv::Value::from(3.25_f64)),
+            ("client_id", kv::ToValue::to_value(&no_client)),
+            ("no_hp", kv::Value::from("+62812****789")),
+            ("request_id", kv::Value::from("4f0c9a")),
+            // Must not replace the real message.
+            ("message", kv::Value::from("spoofed")),
+        ];
+        let line = json_line(
+            &log::Record::builder()
+                .level(log::Level::Info)
+                .target("klikorder::access")
+                .args(format_args!("GET /api/integrasi/customers 200 …"))
+                .key_values(&fields)
+                .build(),
+            now(),
+        );
+        let json = parse(&line);
+        assert_eq!(json["message"], "GET /api/integrasi/customers 200 …");
+        assert_eq!(json["method"], "GET");
+        assert_eq!(json["path"], "/api/integrasi/customers");
+        assert_eq!(json["status"], 200);
+        assert_eq!(json["latency_ms"], 3.25);
+        assert_eq!(json["client_id"], Value::Null);
+        assert_eq!(json["no_hp"], "+62812****789");
+        assert_eq!(json["request_id"], "4f0c9a");
+    }
+
+    #[test]
+    fn the_fixed_fields_come_first() {
+        let line = json_line(
+            &log::Record::builder()
+                .args(format_args!("x"))
+                .key_values(&[("a", 1)])
+                .build(),
+            now(),
+        );
+        assert!(
+            line.starts_with(r#"{"timestamp":"2026-06-01T03:04:05.000Z","level":"INFO""#),
+            "{line}"
+        );
+    }
+}
