@@ -1,7 +1,7 @@
-//! One `info` line per request, through `log`.
+//! One `info` line per request, through `log`, and the request metrics.
 //!
 //! ```text
-//! GET /api/integrasi/customers 200 3.2ms client=MEKARI no_hp=+62812****789
+//! GET /api/integrasi/customers 200 request_id=4f0c9a… 3.2ms client=MEKARI no_hp=+62812****789
 //! ```
 //!
 //! Handlers note what they learnt (the authenticated client, the validated
@@ -9,6 +9,11 @@
 //! response is ready. The line never holds the key, the raw number or the
 //! query string: the path is logged without its query and the number only
 //! [masked](klikorder_domain::PhoneNumber::masked).
+//!
+//! The same fields travel as `log` key-values (`method`, `path`, `status`,
+//! `latency_ms`, `client_id`, `no_hp`, `request_id`), so a structured
+//! logger (the server's `LOG_FORMAT=json`) can write them as fields instead
+//! of parsing the text.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -19,8 +24,10 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpRequest};
+use actix_web::{Error, HttpMessage, HttpRequest, web};
 use klikorder_domain::PhoneNumber;
+
+use crate::{AppState, request_id};
 
 /// The `log` target of the access log lines, for filtering
 /// (`RUST_LOG=klikorder::access=info`).
@@ -34,6 +41,8 @@ const MAX_LOGGED_PATH: usize = 200;
 struct AccessNote {
     client_id: Option<Arc<str>>,
     masked_phone: Option<String>,
+    /// No route answered (the app's default service did).
+    unmatched: bool,
 }
 
 /// The note, shared between the middleware and the handler through the
@@ -59,32 +68,59 @@ pub(crate) fn note_phone(req: &HttpRequest, phone: &PhoneNumber) {
     update(req, |note| note.masked_phone = Some(phone.masked()));
 }
 
-/// The access log middleware, for `actix_web::middleware::from_fn`.
+/// Notes that no route answered the request.
+pub(crate) fn note_unmatched(req: &HttpRequest) {
+    update(req, |note| note.unmatched = true);
+}
+
+/// The access log middleware, for `actix_web::middleware::from_fn`: logs
+/// the line and counts the request in the app's metrics.
 pub(crate) async fn access_log(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_owned();
+    let path = LoggedPath(req.path()).to_string();
+    let request_id = request_id::of(&req);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
     let shared = SharedNote::default();
     req.extensions_mut().insert(shared.clone());
     let result = next.call(req).await;
-    let status = match &result {
-        Ok(response) => response.status(),
-        Err(error) => error.as_response_error().status_code(),
+    let elapsed = started.elapsed();
+    let (status, route) = match &result {
+        Ok(response) => (response.status(), response.request().match_pattern()),
+        Err(error) => (error.as_response_error().status_code(), None),
     };
     let note = shared.0.borrow().clone();
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    let request_id = request_id.as_ref().map(request_id::RequestId::as_str);
     log::info!(
         target: ACCESS_LOG_TARGET,
-        "{} {} {} {:.1}ms client={} no_hp={}",
+        method = method.as_str(),
+        path = path.as_str(),
+        status = status.as_u16(),
+        latency_ms = (latency_ms * 1000.0).round() / 1000.0,
+        client_id = note.client_id.as_deref(),
+        no_hp = note.masked_phone.as_deref(),
+        request_id = request_id;
+        "{} {} {} request_id={} {:.1}ms client={} no_hp={}",
         method,
-        LoggedPath(&path),
+        path,
         status.as_u16(),
-        started.elapsed().as_secs_f64() * 1000.0,
+        request_id.unwrap_or("-"),
+        latency_ms,
         note.client_id.as_deref().unwrap_or("-"),
         note.masked_phone.as_deref().unwrap_or("-"),
     );
+    if let Some(state) = state {
+        state.metrics.request(
+            route.as_deref().filter(|_| !note.unmatched),
+            status.as_u16(),
+            note.client_id.as_deref(),
+            elapsed,
+        );
+    }
     result
 }
 

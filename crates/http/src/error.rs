@@ -24,8 +24,11 @@ use crate::response::{self, Failure};
 /// | [`CustomerNotFound`](Self::CustomerNotFound) | 404 | `Pelanggan tidak ditemukan.` |
 /// | [`EndpointNotFound`](Self::EndpointNotFound) | 404 | `Endpoint tidak ditemukan.` |
 /// | [`MethodNotAllowed`](Self::MethodNotAllowed) | 405 | `Metode tidak diizinkan.` |
+/// | [`TooManyRequests`](Self::TooManyRequests) | 429, with `Retry-After` | `Terlalu banyak permintaan.` |
+/// | [`UriTooLong`](Self::UriTooLong) | 414 | `URI permintaan terlalu panjang.` |
+/// | [`HeadersTooLarge`](Self::HeadersTooLarge) | 431 | `Header permintaan terlalu besar.` |
 /// | [`Timeout`](Self::Timeout), [`Directory`](Self::Directory) (`Unavailable`), [`Registry`](Self::Registry) (store unavailable) | 503 | `Layanan sedang tidak tersedia.` |
-/// | any other [`Directory`](Self::Directory) / [`Registry`](Self::Registry), [`Blocking`](Self::Blocking) | 500 | `Terjadi kesalahan pada server.` |
+/// | any other [`Directory`](Self::Directory) / [`Registry`](Self::Registry), [`Blocking`](Self::Blocking), [`Documentation`](Self::Documentation) | 500 | `Terjadi kesalahan pada server.` |
 ///
 /// A 5xx is logged (`log::error!`, with the whole source chain) when its
 /// response is built; its body is the fixed message only.
@@ -52,6 +55,16 @@ pub enum ApiError {
     /// The route exists but not for this method.
     #[error("the route does not accept this method")]
     MethodNotAllowed,
+    /// A rate limit refused the request; a retry may succeed after the
+    /// duration (sent as `Retry-After`, in whole seconds, at least 1).
+    #[error("rate limited; retry after {0:?}")]
+    TooManyRequests(Duration),
+    /// The request target is longer than [`MAX_URI_BYTES`](crate::MAX_URI_BYTES).
+    #[error("the request target is too long")]
+    UriTooLong,
+    /// The headers are larger than [`MAX_HEADER_BYTES`](crate::MAX_HEADER_BYTES).
+    #[error("the request headers are too large")]
+    HeadersTooLarge,
     /// The database part of the request took longer than `DB_TIMEOUT_MS`.
     #[error("the database did not answer within {0:?}")]
     Timeout(Duration),
@@ -64,6 +77,10 @@ pub enum ApiError {
     /// The blocking task that ran the database work panicked or was lost.
     #[error("the database task did not complete")]
     Blocking(#[source] BlockingError),
+    /// The documentation (the OpenAPI description or a Swagger UI file)
+    /// could not be produced; the cause is logged where it happened.
+    #[error("the documentation could not be produced")]
+    Documentation,
 }
 
 impl ApiError {
@@ -87,6 +104,9 @@ impl ApiError {
             }
             StatusCode::NOT_FOUND => response::ENDPOINT_NOT_FOUND,
             StatusCode::METHOD_NOT_ALLOWED => response::METHOD_NOT_ALLOWED,
+            StatusCode::TOO_MANY_REQUESTS => response::TOO_MANY_REQUESTS,
+            StatusCode::URI_TOO_LONG => response::URI_TOO_LONG,
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => response::HEADERS_TOO_LARGE,
             StatusCode::SERVICE_UNAVAILABLE => response::UNAVAILABLE,
             _ => response::INTERNAL,
         }
@@ -100,12 +120,15 @@ impl ResponseError for ApiError {
             Self::InvalidPhone(_) | Self::MalformedQuery => StatusCode::UNPROCESSABLE_ENTITY,
             Self::CustomerNotFound | Self::EndpointNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::UriTooLong => StatusCode::URI_TOO_LONG,
+            Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Timeout(_)
             | Self::Directory(DirectoryError::Unavailable(_))
             | Self::Registry(AuthError::Store(StoreError::Unavailable(_))) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            Self::Directory(_) | Self::Registry(_) | Self::Blocking(_) => {
+            Self::Directory(_) | Self::Registry(_) | Self::Blocking(_) | Self::Documentation => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -126,6 +149,12 @@ impl ResponseError for ApiError {
             response
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("GET"));
+        }
+        if let Self::TooManyRequests(wait) = self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs(*wait)),
+            );
         }
         response
     }
@@ -162,6 +191,12 @@ impl From<BlockingError> for ApiError {
     fn from(error: BlockingError) -> Self {
         Self::Blocking(error)
     }
+}
+
+/// `Retry-After` in whole seconds: rounded up, and at least 1 (a `0`
+/// would invite an immediate retry that is still refused).
+fn retry_after_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 /// An error and its sources, `: `-separated, for a single log line.
@@ -284,6 +319,43 @@ mod tests {
     async fn method_not_allowed_says_what_is() {
         let response = ApiError::MethodNotAllowed.error_response();
         assert_eq!(response.headers().get(header::ALLOW).unwrap(), "GET");
+    }
+
+    #[actix_web::test]
+    async fn rate_limited_answers_say_when_to_come_back() {
+        for (wait, seconds) in [
+            (Duration::ZERO, "1"),
+            (Duration::from_millis(1), "1"),
+            (Duration::from_secs(2), "2"),
+            (Duration::from_millis(2001), "3"),
+        ] {
+            let response = ApiError::TooManyRequests(wait).error_response();
+            assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+            assert_eq!(
+                response.headers().get(header::RETRY_AFTER).unwrap(),
+                seconds
+            );
+        }
+        let (status, body) = body_of(ApiError::TooManyRequests(Duration::from_secs(1))).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            body,
+            r#"{"success":false,"message":"Terlalu banyak permintaan."}"#
+        );
+        assert_eq!(
+            body_of(ApiError::UriTooLong).await,
+            (
+                StatusCode::URI_TOO_LONG,
+                r#"{"success":false,"message":"URI permintaan terlalu panjang."}"#.to_owned()
+            )
+        );
+        assert_eq!(
+            body_of(ApiError::HeadersTooLarge).await,
+            (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                r#"{"success":false,"message":"Header permintaan terlalu besar."}"#.to_owned()
+            )
+        );
     }
 
     #[test]

@@ -2,12 +2,17 @@
 //!
 //! Bodies are plain structs serialized by `serde_json` in compact form, so
 //! keys come out in field order: the order the contract publishes.
+//!
+//! The same structs derive [`ToSchema`], so the OpenAPI description's
+//! schemas are generated from what is actually serialized (field doc
+//! comments become the schema descriptions, in Indonesian and English).
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use klikorder_domain::{Customer, Depo, display_stored_number};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// `message` of the 200 answer.
 pub(crate) const FOUND: &str = "Data pelanggan berhasil ditemukan.";
@@ -31,6 +36,12 @@ pub(crate) const METHOD_NOT_ALLOWED: &str = "Metode tidak diizinkan.";
 pub(crate) const UNAVAILABLE: &str = "Layanan sedang tidak tersedia.";
 /// `message` of a 500.
 pub(crate) const INTERNAL: &str = "Terjadi kesalahan pada server.";
+/// `message` of a 429 (a rate limit).
+pub(crate) const TOO_MANY_REQUESTS: &str = "Terlalu banyak permintaan.";
+/// `message` of a 414 (a request target over [`crate::MAX_URI_BYTES`]).
+pub(crate) const URI_TOO_LONG: &str = "URI permintaan terlalu panjang.";
+/// `message` of a 431 (headers over [`crate::MAX_HEADER_BYTES`]).
+pub(crate) const HEADERS_TOO_LARGE: &str = "Header permintaan terlalu besar.";
 /// `message` of any other 4xx that actix itself produces (not in the
 /// contract, which has no row for them).
 pub(crate) const BAD_REQUEST: &str = "Permintaan tidak valid.";
@@ -39,17 +50,32 @@ pub(crate) const BAD_REQUEST: &str = "Permintaan tidak valid.";
 const INTERNAL_BODY: &str = r#"{"success":false,"message":"Terjadi kesalahan pada server."}"#;
 
 /// `{"success": false, "message": …}` plus `errors` on a 422.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(
+    as = Failure,
+    description = "Jawaban gagal: selalu `success: false` dan `message`; `errors` hanya pada 422. / \
+                   A failed answer: always `success: false` and `message`; `errors` on a 422 only."
+)]
 pub(crate) struct Failure<'a> {
+    /// Selalu `false`. / Always `false`.
     success: bool,
+    /// Pesan tetap untuk status ini (lihat contoh). / The fixed message of
+    /// this status (see the examples).
     message: &'a str,
+    /// Hanya pada 422: pesan per parameter. / On a 422 only: the messages
+    /// per parameter.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<FieldErrors<'static>>)]
     errors: Option<FieldErrors<'a>>,
 }
 
 /// The 422 `errors` object: one message for the one field there is.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ValidationErrors)]
 struct FieldErrors<'a> {
+    /// Satu pesan validasi untuk `no_hp`. / One validation message for
+    /// `no_hp`.
+    #[schema(value_type = Vec<String>, min_items = 1, max_items = 1)]
     no_hp: [&'a str; 1],
 }
 
@@ -74,10 +100,17 @@ impl<'a> Failure<'a> {
 }
 
 /// The 200 body of CONTRACT §2.1.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(
+    as = CustomerFound,
+    description = "Pelanggan ditemukan. / The customer was found."
+)]
 pub(crate) struct Success<'a> {
+    /// Selalu `true`. / Always `true`.
     success: bool,
+    /// `Data pelanggan berhasil ditemukan.`
     message: &'a str,
+    /// Pelanggan yang dipilih. / The customer chosen.
     data: CustomerData<'a>,
 }
 
@@ -93,25 +126,67 @@ impl<'a> Success<'a> {
 }
 
 /// `data` of the 200 body. Fields are in the contract's order; `None` is
-/// `null`, never an omitted key.
-#[derive(Debug, Serialize)]
+/// `null`, never an omitted key (hence `required` on every optional field:
+/// in the schema, "may be null" but "always present").
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(
+    as = Customer,
+    description = "Profil pelanggan; setiap kunci selalu ada, kolom kosong bernilai `null`. / \
+                   The customer's profile; every key is always present, an empty column is `null`."
+)]
 struct CustomerData<'a> {
+    /// ID pelanggan. / The customer's id.
     id: i64,
+    /// Kode pelanggan (unik). / The customer's code (unique).
     kode: &'a str,
+    /// Nama pelanggan / toko. / The customer's (shop's) name.
     nama: &'a str,
+    /// Nama pemilik. / The owner's name.
+    #[schema(required = true)]
     nama_pemilik: Option<&'a str>,
+    /// Kontak person. / The contact person.
+    #[schema(required = true)]
     kontak_person: Option<&'a str>,
+    /// Nomor handphone, dinormalisasi ke `+62…` (nilai yang tidak dapat
+    /// dinormalisasi dikirim apa adanya). / The phone number, normalized to
+    /// `+62…` (a stored value that cannot be normalized is sent as stored).
+    #[schema(required = true)]
     no_hp: Option<String>,
+    /// Nomor Goovi, dinormalisasi seperti `no_hp`. / The Goovi number,
+    /// normalized like `no_hp`.
+    #[schema(required = true)]
     no_hp_goovi: Option<String>,
+    /// Status pelanggan, mis. `Verif`. / The customer's status, e.g. `Verif`.
+    #[schema(required = true)]
     status_pelanggan: Option<&'a str>,
+    /// Keperluan pelanggan, mis. `Pribadi`. / The customer's purpose, e.g.
+    /// `Pribadi` (personal).
+    #[schema(required = true)]
     keperluan_pelanggan: Option<&'a str>,
+    /// Lintang, string apa adanya. / Latitude, a string, as stored.
+    #[schema(required = true)]
     latitude: Option<&'a str>,
+    /// Bujur, string apa adanya. / Longitude, a string, as stored.
+    #[schema(required = true)]
     longitude: Option<&'a str>,
+    /// Alamat lengkap. / The full address.
+    #[schema(required = true)]
     alamat_lengkap: Option<&'a str>,
+    /// Kelurahan. / The village or urban ward.
+    #[schema(required = true)]
     kelurahan: Option<&'a str>,
+    /// Kecamatan. / The district.
+    #[schema(required = true)]
     kecamatan: Option<&'a str>,
+    /// Kota / kabupaten. / The city or regency.
+    #[schema(required = true)]
     kota: Option<&'a str>,
+    /// Provinsi. / The province.
+    #[schema(required = true)]
     provinsi: Option<&'a str>,
+    /// Depo yang melayani; `null` bila tidak ada. / The depot serving the
+    /// customer; `null` when there is none.
+    #[schema(required = true)]
     depo: Option<DepoData<'a>>,
 }
 
@@ -140,10 +215,17 @@ impl<'a> From<&'a Customer> for CustomerData<'a> {
 }
 
 /// `data.depo` of the 200 body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(
+    as = Depo,
+    description = "Depo operasional pelanggan. / The customer's operating depot."
+)]
 struct DepoData<'a> {
+    /// ID depo. / The depot's id.
     id: i64,
+    /// Kode depo. / The depot's code.
     kode: &'a str,
+    /// Nama depo. / The depot's name.
     nama: &'a str,
 }
 
@@ -158,8 +240,15 @@ impl<'a> From<&'a Depo> for DepoData<'a> {
 }
 
 /// The body of `/health` and `/health/ready`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(
+    as = Health,
+    description = "Status layanan. / The service's status."
+)]
 pub(crate) struct Health {
+    /// `ok`, atau `unavailable` bila basis data tidak menjawab. / `ok`, or
+    /// `unavailable` when the database does not answer.
+    #[schema(value_type = String, examples("ok", "unavailable"))]
     status: &'static str,
 }
 

@@ -1,5 +1,5 @@
-//! What every handler needs: the ports, the time zone, the database deadline
-//! and the clock.
+//! What every handler needs: the ports, the time zone, the database deadline,
+//! the clock and the metrics.
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,6 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use klikorder_auth::ApiKeyRegistry;
 use klikorder_domain::CustomerDirectory;
+
+use crate::{Metrics, PoolStats, PoolStatsFn, RateLimits};
 
 /// The current time, as the lookup sees it: [`Utc::now`] in production, a
 /// fixed instant in tests.
@@ -31,6 +33,16 @@ pub struct AppState {
     pub db_timeout: Duration,
     /// The clock the ranking window is computed from.
     pub clock: Clock,
+    /// This app's metrics, served at `/metrics`. [`AppState::new`] starts a
+    /// fresh set, so apps (and tests) never share counts by accident.
+    pub metrics: Metrics,
+    /// Reads the database pool's state for `/metrics`; `None` leaves the
+    /// pool gauges out. A function, not the pool: this crate does not know
+    /// diesel or r2d2.
+    pub pool_stats: Option<PoolStatsFn>,
+    /// The lookup's rate limits, shared by every worker; [`AppState::new`]
+    /// starts without any.
+    pub rate_limits: RateLimits,
 }
 
 impl AppState {
@@ -48,6 +60,31 @@ impl AppState {
             time_zone,
             db_timeout,
             clock: Arc::new(Utc::now),
+            metrics: Metrics::new(),
+            pool_stats: None,
+            rate_limits: RateLimits::default(),
+        }
+    }
+
+    /// The same state enforcing `rate_limits` on the lookup.
+    #[must_use]
+    pub fn with_rate_limits(self, rate_limits: RateLimits) -> Self {
+        Self {
+            rate_limits,
+            ..self
+        }
+    }
+
+    /// The same state reporting the pool's state on each scrape of
+    /// `/metrics`.
+    #[must_use]
+    pub fn with_pool_stats(
+        self,
+        pool_stats: impl Fn() -> PoolStats + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            pool_stats: Some(Arc::new(pool_stats)),
+            ..self
         }
     }
 
@@ -66,6 +103,8 @@ impl fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("time_zone", &self.time_zone)
             .field("db_timeout", &self.db_timeout)
+            .field("pool_stats", &self.pool_stats.is_some())
+            .field("rate_limits", &self.rate_limits)
             .finish_non_exhaustive()
     }
 }

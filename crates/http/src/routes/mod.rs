@@ -1,38 +1,91 @@
-//! The routes of CONTRACT §2.
+//! The routes of CONTRACT §2, the operators' routes and the documentation.
+//!
+//! They come in two groups, so that the server can keep the operators'
+//! routes off the public listener (`ADMIN_BIND_ADDR`): [`public`] (the
+//! lookup and its documentation, for partners) and [`admin`] (health and
+//! metrics). Every resource is GET-only and answers 405 to other methods.
 
-mod customers;
-mod health;
+pub(crate) mod customers;
+pub(crate) mod docs;
+pub(crate) mod health;
+pub(crate) mod metrics;
 
 use std::time::Duration;
 
-use actix_web::{HttpResponse, web};
+use actix_web::dev::HttpServiceFactory;
+use actix_web::{Handler, HttpRequest, HttpResponse, Responder, web};
 
-use crate::ApiError;
+use crate::{ApiError, access_log};
 
 /// The customer lookup path.
 pub(crate) const CUSTOMERS_PATH: &str = "/api/integrasi/customers";
+/// Liveness.
+pub(crate) const HEALTH_PATH: &str = "/health";
+/// Readiness.
+pub(crate) const READY_PATH: &str = "/health/ready";
+/// Prometheus metrics.
+pub(crate) const METRICS_PATH: &str = "/metrics";
+/// The OpenAPI description.
+pub(crate) const OPENAPI_PATH: &str = "/openapi.json";
+/// The documentation page (redirects to [`DOCS_FILES_PATH`]'s index).
+pub(crate) const DOCS_PATH: &str = "/docs";
+/// The documentation page's files; `{file}` may be empty (the index).
+pub(crate) const DOCS_FILES_PATH: &str = "/docs/{file:.*}";
 
-/// Registers every route. Each resource answers 405 to other methods.
+/// Every path as the OpenAPI description spells it, for the test that
+/// checks that each registered route is described.
+#[cfg(test)]
+pub(crate) const DESCRIBED_PATHS: &[&str] = &[
+    CUSTOMERS_PATH,
+    HEALTH_PATH,
+    READY_PATH,
+    METRICS_PATH,
+    OPENAPI_PATH,
+    DOCS_PATH,
+    "/docs/{file}",
+];
+
+/// The partners' routes: the lookup, `/openapi.json` and `/docs`.
+pub(crate) fn public(cfg: &mut web::ServiceConfig) {
+    cfg.service(get_only(CUSTOMERS_PATH, customers::find_by_phone))
+        .service(get_only(OPENAPI_PATH, docs::openapi_json))
+        .service(get_only(DOCS_PATH, docs::redirect))
+        .service(get_only(DOCS_FILES_PATH, docs::file));
+}
+
+/// The operators' routes: `/health`, `/health/ready` and `/metrics`.
+pub(crate) fn admin(cfg: &mut web::ServiceConfig) {
+    cfg.service(get_only(HEALTH_PATH, health::live))
+        .service(get_only(READY_PATH, health::ready))
+        .service(get_only(METRICS_PATH, metrics::render));
+}
+
+/// A resource that answers GET with `handler` and 405 to any other method
+/// (HEAD included, as the contract's routes always have).
+fn get_only<F, Args>(path: &str, handler: F) -> impl HttpServiceFactory + use<F, Args>
+where
+    F: Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler))
+        .default_service(web::to(method_not_allowed))
+}
+
+/// Registers every route on one listener (no separate admin listener).
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource(CUSTOMERS_PATH)
-            .route(web::get().to(customers::find_by_phone))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/health")
-            .route(web::get().to(health::live))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/health/ready")
-            .route(web::get().to(health::ready))
-            .default_service(web::to(method_not_allowed)),
-    );
+    public(cfg);
+    admin(cfg);
 }
 
 /// The app's default service: 404 "Endpoint tidak ditemukan."
-pub(crate) async fn endpoint_not_found() -> Result<HttpResponse, ApiError> {
+///
+/// It marks the request as unmatched for the metrics: with an admin
+/// listener, a path may match a route of the *other* listener's scope,
+/// and the path alone would then name a route that did not answer.
+pub(crate) async fn endpoint_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    access_log::note_unmatched(&req);
     Err(ApiError::EndpointNotFound)
 }
 

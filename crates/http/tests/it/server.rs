@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -13,26 +13,68 @@ use klikorder_http::{AppState, ServerSettings, run};
 
 use crate::support::*;
 
-struct Running {
-    addr: SocketAddr,
-    handle: ServerHandle,
-    thread: JoinHandle<std::io::Result<()>>,
+/// Servers started with [`start`] share this lock for as long as they run;
+/// the test that sends stop signals to the whole process holds it
+/// exclusively, so its signals never stop another test's server.
+static SIGNALS: RwLock<()> = RwLock::new(());
+
+pub struct Running {
+    pub addr: SocketAddr,
+    pub handle: ServerHandle,
+    pub thread: JoinHandle<std::io::Result<()>>,
+    _signals: Option<RwLockReadGuard<'static, ()>>,
+}
+
+impl Running {
+    /// Stops the server and waits for its thread.
+    pub fn stop(self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(true));
+        wait_for(self.thread);
+    }
 }
 
 /// Serves `state` on a port of its own, in a thread with its own actix
 /// system (a signal stops that system).
-fn start(state: AppState) -> Running {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let settings = ServerSettings {
+pub fn start(state: AppState) -> Running {
+    start_with(state, None)
+}
+
+/// As [`start`], with the operators' routes on `admin` when given.
+pub fn start_with(state: AppState, admin: Option<TcpListener>) -> Running {
+    start_configured(state, admin, test_settings())
+}
+
+/// The settings of the test servers: one worker, a 10 s shutdown.
+pub fn test_settings() -> ServerSettings {
+    ServerSettings {
         workers: 1,
         shutdown_timeout: Duration::from_secs(10),
         ..ServerSettings::default()
-    };
+    }
+}
+
+/// As [`start_with`], with `settings`.
+pub fn start_configured(
+    state: AppState,
+    admin: Option<TcpListener>,
+    settings: ServerSettings,
+) -> Running {
+    let shared = SIGNALS.read().unwrap_or_else(PoisonError::into_inner);
+    Running {
+        _signals: Some(shared),
+        ..spawn(state, admin, settings)
+    }
+}
+
+/// Starts a server without taking the signal lock (for the signal test,
+/// which holds it exclusively).
+fn spawn(state: AppState, admin: Option<TcpListener>, settings: ServerSettings) -> Running {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
     let (handle_tx, handle_rx) = mpsc::channel();
     let thread = thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let server = run(listener, state, &settings)?;
+            let server = run(listener, admin, state, &settings)?;
             handle_tx.send(server.handle()).unwrap();
             server.await
         })
@@ -42,16 +84,30 @@ fn start(state: AppState) -> Running {
         addr,
         handle,
         thread,
+        _signals: None,
     }
 }
 
 /// A blocking HTTP/1.1 GET; returns the status code and the body.
-fn get(addr: SocketAddr, target: &str, headers: &[(&str, &str)]) -> (u16, String) {
+pub fn get(addr: SocketAddr, target: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let (status, _, body) = call(addr, "GET", target, headers);
+    (status, body)
+}
+
+/// A blocking HTTP/1.1 request; returns the status code, the head and the
+/// body.
+pub fn call(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    let mut request = format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    let mut request =
+        format!("{method} {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -64,11 +120,8 @@ fn get(addr: SocketAddr, target: &str, headers: &[(&str, &str)]) -> (u16, String
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (status, head.to_owned(), body.to_owned())
 }
 
 fn wait_for(thread: JoinHandle<std::io::Result<()>>) {
@@ -114,13 +167,19 @@ fn serves_the_app_over_tcp() {
 /// the first request can be answered.
 #[test]
 fn a_stop_signal_lets_the_request_in_flight_finish() {
+    // No other test's server may be running while the signals fly.
+    let _exclusive = SIGNALS.write().unwrap_or_else(PoisonError::into_inner);
     for signal in ["TERM", "INT"] {
         let mut directory = MockCustomerDirectory::new();
         directory.expect_find_candidates().times(1).returning(|_| {
             thread::sleep(Duration::from_millis(700));
             Ok(only(published_customer()))
         });
-        let running = start(state(directory, accepting_registry()));
+        let running = spawn(
+            state(directory, accepting_registry()),
+            None,
+            test_settings(),
+        );
         assert_eq!(get(running.addr, "/health", &[]).0, 200);
 
         let addr = running.addr;

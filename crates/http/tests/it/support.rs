@@ -27,6 +27,7 @@ pub const ENDPOINT_NOT_FOUND: &str = r#"{"success":false,"message":"Endpoint tid
 pub const METHOD_NOT_ALLOWED: &str = r#"{"success":false,"message":"Metode tidak diizinkan."}"#;
 pub const UNAVAILABLE: &str = r#"{"success":false,"message":"Layanan sedang tidak tersedia."}"#;
 pub const INTERNAL: &str = r#"{"success":false,"message":"Terjadi kesalahan pada server."}"#;
+pub const TOO_MANY_REQUESTS: &str = r#"{"success":false,"message":"Terlalu banyak permintaan."}"#;
 
 /// 2026-12-04 20:00 UTC = 2026-12-05 03:00 in Jakarta.
 pub fn fixed_now() -> DateTime<Utc> {
@@ -88,6 +89,33 @@ pub fn refusing_registry() -> MockApiKeyRegistry {
         .times(1)
         .returning(|_, _| Err(AuthError::Rejected));
     registry
+}
+
+/// A registry that accepts any client id with `KEY`, and refuses any other
+/// key, as often as asked.
+pub fn lenient_registry() -> MockApiKeyRegistry {
+    let mut registry = MockApiKeyRegistry::new();
+    registry.expect_authenticate().returning(|client, key| {
+        if key == KEY {
+            Ok(AuthenticatedClient {
+                client_id: Arc::from(client),
+            })
+        } else {
+            Err(AuthError::Rejected)
+        }
+    });
+    registry
+}
+
+/// A directory that answers the published customer for every number, as
+/// often as asked.
+pub fn lenient_directory() -> MockCustomerDirectory {
+    let mut directory = MockCustomerDirectory::new();
+    directory
+        .expect_find_candidates()
+        .returning(|_| Ok(only(published_customer())));
+    directory.expect_ping().returning(|| Ok(()));
+    directory
 }
 
 /// A registry that must not be asked.
@@ -222,6 +250,26 @@ pub fn keys_in_order(json: &str) -> Vec<String> {
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
+/// A record's key-values, as text.
+pub type KeyValues = Vec<(String, String)>;
+
+/// Each captured line with its structured key-values (`log`'s `kv`).
+static RECORDS: Mutex<Vec<(String, KeyValues)>> = Mutex::new(Vec::new());
+
+/// Collects a record's key-values as text.
+struct Fields(KeyValues);
+
+impl<'kvs> log::kv::VisitSource<'kvs> for Fields {
+    fn visit_pair(
+        &mut self,
+        key: log::kv::Key<'kvs>,
+        value: log::kv::Value<'kvs>,
+    ) -> Result<(), log::kv::Error> {
+        self.0.push((key.to_string(), value.to_string()));
+        Ok(())
+    }
+}
+
 struct Capture;
 
 static CAPTURE: Capture = Capture;
@@ -233,6 +281,12 @@ impl log::Log for Capture {
 
     fn log(&self, record: &log::Record<'_>) {
         let line = format!("{} {} {}", record.level(), record.target(), record.args());
+        let mut fields = Fields(Vec::new());
+        let _ = record.key_values().visit(&mut fields);
+        RECORDS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((line.clone(), fields.0));
         LINES
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -262,5 +316,16 @@ pub fn captured_with(marker: &str) -> Vec<String> {
     captured()
         .into_iter()
         .filter(|line| line.contains(marker))
+        .collect()
+}
+
+/// The key-values of the captured lines that contain `marker`.
+pub fn captured_fields_with(marker: &str) -> Vec<KeyValues> {
+    RECORDS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .filter(|(line, _)| line.contains(marker))
+        .map(|(_, fields)| fields.clone())
         .collect()
 }
