@@ -175,7 +175,9 @@ fn limit(
         return Ok(None);
     };
     let Some(burst) = NonZeroU32::new(burst) else {
-        bail!("{burst_variable} must be at least 1 while its rate is on (set the rate to 0 to turn the limit off)");
+        bail!(
+            "{burst_variable} must be at least 1 while its rate is on (set the rate to 0 to turn the limit off)"
+        );
     };
     Ok(Some(per_unit(rate, burst)))
 }
@@ -306,8 +308,14 @@ mod tests {
         for (args, variable) in [
             (&["--rate-limit-burst", "0"][..], "RATE_LIMIT_BURST"),
             (&["--auth-failure-burst", "0"][..], "AUTH_FAILURE_BURST"),
-            (&["--trusted-proxies", "proxy.internal"][..], "TRUSTED_PROXIES"),
-            (&["--client-request-timeout-ms", "0"][..], "CLIENT_REQUEST_TIMEOUT_MS"),
+            (
+                &["--trusted-proxies", "proxy.internal"][..],
+                "TRUSTED_PROXIES",
+            ),
+            (
+                &["--client-request-timeout-ms", "0"][..],
+                "CLIENT_REQUEST_TIMEOUT_MS",
+            ),
             (&["--max-connections", "0"][..], "MAX_CONNECTIONS"),
         ] {
             let message = format!("{:#}", config(args).unwrap_err());

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod hardening;
 mod lookup;
 mod observability;
 mod outage;

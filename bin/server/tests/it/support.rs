@@ -61,6 +61,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// Everything the server printed on stdout until it listened.
     pub banner: String,
+    /// Whether it said it listens on `https://` (TLS_CERT_FILE given).
+    pub https: bool,
     stderr_path: PathBuf,
 }
 
@@ -84,6 +86,7 @@ impl TestServer {
         std::thread::spawn(move || {
             let mut banner = String::new();
             let mut addr = None;
+            let mut https = false;
             let mut lines = BufReader::new(stdout).lines();
             for line in lines.by_ref() {
                 let Ok(line) = line else { break };
@@ -91,17 +94,22 @@ impl TestServer {
                 banner.push('\n');
                 if let Some(rest) = line.strip_prefix("klikorder-server listening on http://") {
                     addr = rest.parse::<SocketAddr>().ok();
+                } else if let Some(rest) =
+                    line.strip_prefix("klikorder-server listening on https://")
+                {
+                    addr = rest.parse::<SocketAddr>().ok();
+                    https = true;
                 }
                 // The demo prints more after the address, up to its last line.
                 if addr.is_some() && (!demo || line == "Stop the server with Ctrl-C.") {
                     break;
                 }
             }
-            let _ = sender.send((addr, banner));
+            let _ = sender.send((addr, banner, https));
             // Keep draining so the server never blocks on a full pipe.
             for _ in lines {}
         });
-        let (addr, banner) = receiver
+        let (addr, banner, https) = receiver
             .recv_timeout(Duration::from_secs(60))
             .expect("the server did not start within 60 s");
         let Some(addr) = addr else {
@@ -115,6 +123,7 @@ impl TestServer {
             child,
             addr,
             banner,
+            https,
             stderr_path,
         }
     }
