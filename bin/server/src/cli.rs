@@ -252,7 +252,11 @@ fn parse_expiry(text: &str) -> Result<chrono::NaiveDateTime, String> {
     }
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|at| at.naive_utc())
-        .map_err(|_| format!("{text:?} is not a date (2027-06-30) or an RFC 3339 time (2027-06-30T17:00:00Z)"))
+        .map_err(|_| {
+            format!(
+                "{text:?} is not a date (2027-06-30) or an RFC 3339 time (2027-06-30T17:00:00Z)"
+            )
+        })
 }
 
 #[cfg(test)]
@@ -302,9 +306,14 @@ mod tests {
 
     #[test]
     fn expiry_dates_are_dates_or_rfc3339_times_in_utc() {
-        assert_eq!(parse_expiry("2027-06-30").unwrap().to_string(), "2027-06-30 00:00:00");
         assert_eq!(
-            parse_expiry("2027-06-30T17:00:00+07:00").unwrap().to_string(),
+            parse_expiry("2027-06-30").unwrap().to_string(),
+            "2027-06-30 00:00:00"
+        );
+        assert_eq!(
+            parse_expiry("2027-06-30T17:00:00+07:00")
+                .unwrap()
+                .to_string(),
             "2027-06-30 10:00:00"
         );
         assert!(parse_expiry("next tuesday").is_err());

@@ -33,9 +33,15 @@ pub fn run(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let key =
-                klikorder_auth::register_client(&store, &client_id, name.as_deref(), imported, expires, now)
-                    .map_err(|error| explain(error, &client_id))?;
+            let key = klikorder_auth::register_client(
+                &store,
+                &client_id,
+                name.as_deref(),
+                imported,
+                expires,
+                now,
+            )
+            .map_err(|error| explain(error, &client_id))?;
             if key_stdin {
                 writeln!(
                     out,
@@ -135,7 +141,9 @@ fn list(store: &dyn ApiClientStore, out: &mut impl std::io::Write) -> anyhow::Re
             status,
             minute(client.created_at),
             minute(client.updated_at),
-            client.last_seen_at.map_or_else(|| "never".to_owned(), minute),
+            client
+                .last_seen_at
+                .map_or_else(|| "never".to_owned(), minute),
             client.name.as_deref().unwrap_or("-"),
         )?;
     }

@@ -1,7 +1,6 @@
 //! `serve --demo`: the demo data set, a demo client, and what to paste.
 
 use std::io::Write;
-use std::net::SocketAddr;
 
 use anyhow::Context as _;
 use klikorder_auth::{ApiKey, AuthError};
@@ -66,17 +65,18 @@ pub fn load(config: &Config, pool: &DbPool) -> anyhow::Result<DemoSession> {
 }
 
 impl DemoSession {
-    /// Prints the curl line for the published example and the numbers that
+    /// Prints the curl line (against `base_url`, `http://…` or `https://…`)
+    /// for the published example and the numbers that
     /// exercise each ranking rule.
     ///
     /// # Errors
     ///
     /// When stdout cannot be written.
-    pub fn print(&self, out: &mut impl Write, address: SocketAddr) -> std::io::Result<()> {
+    pub fn print(&self, out: &mut impl Write, base_url: &str) -> std::io::Result<()> {
         let curl = |no_hp: &str| {
             format!(
                 "curl -s -H 'X-API-Client: {DEMO_CLIENT}' -H 'X-API-Key: {}' -H 'Accept: application/json' \
-                 'http://{address}/api/integrasi/customers?no_hp={no_hp}'",
+                 '{base_url}/api/integrasi/customers?no_hp={no_hp}'",
                 self.key.expose()
             )
         };

@@ -205,7 +205,7 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
         }
         writeln!(out, "klikorder-server listening on {scheme}://{address}")?;
         if let Some(session) = demo_session {
-            session.print(&mut out, address)?;
+            session.print(&mut out, &format!("{scheme}://{address}"))?;
         }
         out.flush()?;
         drop(out);

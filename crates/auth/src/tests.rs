@@ -66,8 +66,15 @@ fn now() -> NaiveDateTime {
 
 fn setup() -> (Arc<MemoryStore>, ApiKey, Arc<SnapshotRegistry>) {
     let store = Arc::new(MemoryStore::default());
-    let key =
-        register_client(store.as_ref(), "MEKARI", Some("Mekari Qontak"), None, None, now()).unwrap();
+    let key = register_client(
+        store.as_ref(),
+        "MEKARI",
+        Some("Mekari Qontak"),
+        None,
+        None,
+        now(),
+    )
+    .unwrap();
     let registry = Arc::new(SnapshotRegistry::load(store.clone()).unwrap());
     (store, key, registry)
 }
@@ -254,14 +261,21 @@ fn an_expired_client_is_refused_like_a_wrong_key() {
     let expired = register_client(store.as_ref(), "OLD", None, None, Some(past), now()).unwrap();
     let current = register_client(store.as_ref(), "NEW", None, None, Some(future), now()).unwrap();
     let registry = SnapshotRegistry::load(store).unwrap();
-    assert!(matches!(registry.authenticate("OLD", expired.expose()), Err(AuthError::Rejected)));
+    assert!(matches!(
+        registry.authenticate("OLD", expired.expose()),
+        Err(AuthError::Rejected)
+    ));
     assert!(registry.authenticate("NEW", current.expose()).is_ok());
 }
 
 #[test]
 fn last_seen_is_written_in_batches_to_the_minute_not_per_request() {
     let (store, key, registry) = setup();
-    assert_eq!(registry.flush_last_seen().unwrap(), 0, "nobody was seen yet");
+    assert_eq!(
+        registry.flush_last_seen().unwrap(),
+        0,
+        "nobody was seen yet"
+    );
     for _ in 0..100 {
         registry.authenticate("MEKARI", key.expose()).unwrap();
     }
@@ -271,7 +285,10 @@ fn last_seen_is_written_in_batches_to_the_minute_not_per_request() {
     let seen = store.list_clients().unwrap()[0].last_seen_at.unwrap();
     assert_eq!(seen.and_utc().timestamp() % 60, 0, "kept to the minute");
     let age = chrono::Utc::now().naive_utc() - seen;
-    assert!(age >= chrono::TimeDelta::zero() && age < chrono::TimeDelta::minutes(2), "{age:?}");
+    assert!(
+        age >= chrono::TimeDelta::zero() && age < chrono::TimeDelta::minutes(2),
+        "{age:?}"
+    );
     // Within the same minute there is nothing new to write.
     registry.authenticate("MEKARI", key.expose()).unwrap();
     assert!(registry.flush_last_seen().unwrap() <= 1);

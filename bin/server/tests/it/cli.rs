@@ -120,20 +120,40 @@ fn clients_are_listed_without_keys_and_imported_keys_work() {
     );
 
     // The clients table holds no key, in any column.
-    let pool = klikorder_persistence::build_pool(&url, &klikorder_persistence::PoolSettings::default()).unwrap();
+    let pool =
+        klikorder_persistence::build_pool(&url, &klikorder_persistence::PoolSettings::default())
+            .unwrap();
     let mut conn = pool.get().unwrap();
     let rows = klikorder_persistence::api_clients::list(&mut conn).unwrap();
     assert_eq!(rows.len(), 2);
     let dump = format!("{rows:?}");
-    assert!(!dump.contains(&generated) && !dump.contains("legacy-partner-key"), "{dump}");
+    assert!(
+        !dump.contains(&generated) && !dump.contains("legacy-partner-key"),
+        "{dump}"
+    );
     assert!(rows.iter().all(|row| row.key_hash.starts_with("sha256$")));
     drop(conn);
 
     // A client with an end date in the past is refused; one in the future works.
-    let expired = cli(backend.workdir(), &url, &["clients", "add", "EXPIRED", "--expires", "2020-01-01"], "");
+    let expired = cli(
+        backend.workdir(),
+        &url,
+        &["clients", "add", "EXPIRED", "--expires", "2020-01-01"],
+        "",
+    );
     assert!(expired.status.success(), "{}", stderr_of(&expired));
-    let expired_key = String::from_utf8_lossy(&expired.stdout).lines().last().unwrap().trim().to_owned();
-    let bad_date = cli(backend.workdir(), &url, &["clients", "add", "X", "--expires", "soon"], "");
+    let expired_key = String::from_utf8_lossy(&expired.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned();
+    let bad_date = cli(
+        backend.workdir(),
+        &url,
+        &["clients", "add", "X", "--expires", "soon"],
+        "",
+    );
     assert!(!bad_date.status.success());
     let list = cli(backend.workdir(), &url, &["clients", "list"], "");
     let listing = String::from_utf8_lossy(&list.stdout);
@@ -148,18 +168,26 @@ fn clients_are_listed_without_keys_and_imported_keys_work() {
         "?no_hp=08123456789",
     );
     assert_eq!(response.status, 404, "{}", response.body);
-    let response = crate::support::lookup(server.addr, "EXPIRED", &expired_key, "?no_hp=08123456789");
+    let response =
+        crate::support::lookup(server.addr, "EXPIRED", &expired_key, "?no_hp=08123456789");
     assert_eq!(response.status, 401, "{}", response.body);
     // After a lookup, the last-seen minute is written in the background.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let list = cli(backend.workdir(), &url, &["clients", "list"], "");
         let listing = String::from_utf8_lossy(&list.stdout).into_owned();
-        let legacy = listing.lines().find(|l| l.starts_with("LEGACY")).unwrap().to_owned();
+        let legacy = listing
+            .lines()
+            .find(|l| l.starts_with("LEGACY"))
+            .unwrap()
+            .to_owned();
         if !legacy.contains("never") {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "last seen never recorded: {legacy}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "last seen never recorded: {legacy}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }

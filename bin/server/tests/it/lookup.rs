@@ -260,3 +260,11 @@ fn the_whole_contract_on_postgres() {
         the_whole_contract(&backend);
     }
 }
+
+#[cfg(feature = "mysql")]
+#[test]
+fn the_whole_contract_on_mysql() {
+    if let Some(backend) = Backend::mysql("the_whole_contract_on_mysql") {
+        the_whole_contract(&backend);
+    }
+}

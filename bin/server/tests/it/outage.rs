@@ -185,7 +185,10 @@ fn a_postgres_outage_is_503_and_the_service_recovers_by_itself() {
     assert_eq!(request(addr, "GET", "/health/ready", &[]).status, 200);
     let log = server.log();
     assert!(!log.contains(&key), "the log contains the API key:\n{log}");
-    assert!(log.contains(" 503 "), "the 503s are in the access log:\n{log}");
+    assert!(
+        log.contains(" 503 "),
+        "the 503s are in the access log:\n{log}"
+    );
 }
 
 /// SQLite in WAL mode (which every pooled connection sets) never blocks

@@ -258,7 +258,8 @@ pub fn lookup(addr: SocketAddr, client: &str, key: &str, query: &str) -> Respons
 /// file always; a fresh PostgreSQL database when TEST_POSTGRES_URL is set.
 pub enum Backend {
     Sqlite(tempfile::TempDir),
-    Postgres(
+    /// A fresh database on a PostgreSQL or MySQL server.
+    Server(
         klikorder_persistence::test_support::TestDatabase,
         tempfile::TempDir,
     ),
@@ -277,19 +278,31 @@ impl Backend {
         };
         let database = klikorder_persistence::test_support::TestDatabase::postgres(&base)
             .expect("create a fresh PostgreSQL database");
-        Some(Self::Postgres(database, tempfile::tempdir().unwrap()))
+        Some(Self::Server(database, tempfile::tempdir().unwrap()))
+    }
+
+    /// `None` (after saying so on stderr) when no MySQL/MariaDB is configured.
+    #[cfg(feature = "mysql")]
+    pub fn mysql(test: &str) -> Option<Self> {
+        let Ok(base) = std::env::var("TEST_MYSQL_URL") else {
+            eprintln!("SKIPPED (TEST_MYSQL_URL unset): {test}");
+            return None;
+        };
+        let database = klikorder_persistence::test_support::TestDatabase::mysql(&base)
+            .expect("create a fresh MySQL database");
+        Some(Self::Server(database, tempfile::tempdir().unwrap()))
     }
 
     pub fn workdir(&self) -> &Path {
         match self {
-            Self::Sqlite(dir) | Self::Postgres(_, dir) => dir.path(),
+            Self::Sqlite(dir) | Self::Server(_, dir) => dir.path(),
         }
     }
 
     pub fn url(&self) -> String {
         match self {
             Self::Sqlite(dir) => format!("sqlite://{}", dir.path().join("e2e.db").display()),
-            Self::Postgres(database, _) => database.url().to_owned(),
+            Self::Server(database, _) => database.url().to_owned(),
         }
     }
 }

@@ -105,7 +105,9 @@ fn expiry_is_stored_and_last_seen_only_moves_forward(db: &TestDatabase) {
         ..record("MEKARI", at("2026-12-01 10:00:00"))
     };
     store.insert_client(&expiring).unwrap();
-    store.insert_client(&record("OTHER", at("2026-12-01 10:00:00"))).unwrap();
+    store
+        .insert_client(&record("OTHER", at("2026-12-01 10:00:00")))
+        .unwrap();
     store
         .record_last_seen(&[
             ("MEKARI".to_owned(), at("2026-12-04 10:05:00")),

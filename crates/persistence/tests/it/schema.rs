@@ -278,7 +278,9 @@ fn every_column_loads(db: &TestDatabase) {
         ))
         .execute(&mut conn)
         .unwrap();
-    let clients: Vec<(
+    /// `api_clients` by position: id, name, hash, created, updated,
+    /// revoked, expires, last seen.
+    type ClientTuple = (
         String,
         Str,
         String,
@@ -287,7 +289,8 @@ fn every_column_loads(db: &TestDatabase) {
         Stamp,
         Stamp,
         Stamp,
-    )> = api_clients::table
+    );
+    let clients: Vec<ClientTuple> = api_clients::table
         .select(api_clients::all_columns)
         .load(&mut conn)
         .unwrap();
