@@ -21,6 +21,9 @@ const DB_TIMEOUT: Duration = Duration::from_millis(1000);
 struct Proxy {
     addr: SocketAddr,
     forwarding: Arc<AtomicBool>,
+    /// While set, bytes are held, not delivered: a network that silently
+    /// drops packets, which TCP retransmits once it is back.
+    paused: Arc<AtomicBool>,
     open: Arc<Mutex<Vec<TcpStream>>>,
 }
 
@@ -29,8 +32,9 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let forwarding = Arc::new(AtomicBool::new(true));
+        let paused = Arc::new(AtomicBool::new(false));
         let open: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
-        let (fwd, streams) = (forwarding.clone(), open.clone());
+        let (fwd, streams, hold) = (forwarding.clone(), open.clone(), paused.clone());
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
@@ -46,13 +50,18 @@ impl Proxy {
                     .lock()
                     .unwrap()
                     .extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
-                pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
-                pipe(server, client);
+                pipe(
+                    client.try_clone().unwrap(),
+                    server.try_clone().unwrap(),
+                    hold.clone(),
+                );
+                pipe(server, client, hold.clone());
             }
         });
         Self {
             addr,
             forwarding,
+            paused,
             open,
         }
     }
@@ -68,15 +77,22 @@ impl Proxy {
     fn restore(&self) {
         self.forwarding.store(true, Ordering::SeqCst);
     }
+
+    fn pause(&self, paused: bool) {
+        self.paused.store(paused, Ordering::SeqCst);
+    }
 }
 
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
+fn pipe(mut from: TcpStream, mut to: TcpStream, paused: Arc<AtomicBool>) {
     std::thread::spawn(move || {
         let mut buffer = [0u8; 16 * 1024];
         loop {
             match from.read(&mut buffer) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
+                    while paused.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
                     if to.write_all(&buffer[..n]).is_err() {
                         break;
                     }
@@ -244,4 +260,99 @@ fn a_locked_sqlite_database_does_not_stop_lookups() {
     }
     drop(stdin);
     let _ = lock.wait();
+}
+
+/// The network between the service and PostgreSQL silently drops packets
+/// (the proxy holds every byte): requests must still answer 503 within the
+/// timeout, readiness turns 503, and when the network is back (TCP delivers
+/// what it held) the service serves again within 5 seconds.
+#[test]
+fn a_silent_network_is_503_within_the_timeout_and_recovers() {
+    let Some(backend) =
+        Backend::postgres("a_silent_network_is_503_within_the_timeout_and_recovers")
+    else {
+        return;
+    };
+    let direct = url::Url::parse(&backend.url()).unwrap();
+    let upstream: SocketAddr = format!(
+        "{}:{}",
+        direct.host_str().unwrap(),
+        direct.port().unwrap_or(5432)
+    )
+    .parse()
+    .unwrap();
+    let proxy = Proxy::start(upstream);
+    let mut through_proxy = direct.clone();
+    through_proxy.set_port(Some(proxy.addr.port())).unwrap();
+    let server = TestServer::start(
+        backend.workdir(),
+        through_proxy.as_str(),
+        &[
+            "--demo",
+            "--db-timeout-ms",
+            &DB_TIMEOUT.as_millis().to_string(),
+            "--db-pool-size",
+            "4",
+        ],
+    );
+    let key = {
+        let start = server.banner.find("X-API-Key: ").unwrap() + "X-API-Key: ".len();
+        server.banner[start..]
+            .split('\'')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let addr = server.addr;
+    assert_eq!(
+        lookup(addr, "DEMO", &key, "?no_hp=081521979154").status,
+        200
+    );
+
+    proxy.pause(true);
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let key = key.clone();
+            std::thread::spawn(move || {
+                (0..5)
+                    .map(|_| {
+                        let started = Instant::now();
+                        let response = lookup(addr, "DEMO", &key, "?no_hp=081521979154");
+                        (response.status, response.body, started.elapsed())
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for worker in workers {
+        for (status, body, elapsed) in worker.join().unwrap() {
+            assert_eq!((status, body.as_str()), (503, UNAVAILABLE));
+            assert!(
+                elapsed < DB_TIMEOUT + Duration::from_millis(500),
+                "answered after {elapsed:?}"
+            );
+        }
+    }
+    assert_eq!(request(addr, "GET", "/health/ready", &[]).status, 503);
+
+    proxy.pause(false);
+    let back = Instant::now();
+    loop {
+        let response = lookup(addr, "DEMO", &key, "?no_hp=081521979154");
+        if response.status == 200 {
+            break;
+        }
+        assert_eq!(response.status, 503, "{}", response.body);
+        assert!(
+            back.elapsed() < Duration::from_secs(5),
+            "not recovered 5 s after the network returned"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for _ in 0..20 {
+        assert_eq!(
+            lookup(addr, "DEMO", &key, "?no_hp=081521979154").status,
+            200
+        );
+    }
 }
