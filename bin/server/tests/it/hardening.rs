@@ -12,20 +12,11 @@ use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, ServerName};
 
-use crate::support::{Backend, TestServer, command, lookup, request};
+use crate::support::{Backend, TestServer, command, demo_key, lookup, request};
 
 const TOO_MANY: &str = r#"{"success":false,"message":"Terlalu banyak permintaan."}"#;
 const UNAUTHORIZED: &str = r#"{"success":false,"message":"Unauthorized."}"#;
 const PUBLISHED: &str = r#"{"success":true,"message":"Data pelanggan berhasil ditemukan.","data":{"id":4832,"kode":"PEL-mbre36zt-Z7K52","nama":"Winda WINNNN","nama_pemilik":"Winda","kontak_person":"Winda","no_hp":"+6281521979154","no_hp_goovi":null,"status_pelanggan":"Verif","keperluan_pelanggan":"Pribadi","latitude":"-7.669444","longitude":"110.838317","alamat_lengkap":"GXH8+JVJ, Semitau Hilir","kelurahan":"Semitau Hilir","kecamatan":"Semitau","kota":"Kapuas Hulu Regency","provinsi":"Kalimantan Barat","depo":{"id":30,"kode":"DPS30","nama":"Depo Pontianak"}}}"#;
-
-/// The demo key from the banner's curl line.
-fn demo_key(banner: &str) -> String {
-    let start = banner
-        .find("X-API-Key: ")
-        .expect("a curl line with the key")
-        + "X-API-Key: ".len();
-    banner[start..].split('\'').next().unwrap().to_owned()
-}
 
 /// A self-signed certificate for `localhost`, as PEM files in `dir`.
 fn certificate(dir: &Path) -> (CertificateDer<'static>, PathBuf, PathBuf) {

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{Backend, TestServer, add_client, cli, lookup, request};
+use crate::support::{Backend, TestServer, add_client, cli, demo_key, lookup, request};
 
 /// The published example's answer (api-doc-v1.0.0), compact, keys in order.
 const PUBLISHED_EXAMPLE: &str = r#"{"success":true,"message":"Data pelanggan berhasil ditemukan.","data":{"id":4832,"kode":"PEL-mbre36zt-Z7K52","nama":"Winda WINNNN","nama_pemilik":"Winda","kontak_person":"Winda","no_hp":"+6281521979154","no_hp_goovi":null,"status_pelanggan":"Verif","keperluan_pelanggan":"Pribadi","latitude":"-7.669444","longitude":"110.838317","alamat_lengkap":"GXH8+JVJ, Semitau Hilir","kelurahan":"Semitau Hilir","kecamatan":"Semitau","kota":"Kapuas Hulu Regency","provinsi":"Kalimantan Barat","depo":{"id":30,"kode":"DPS30","nama":"Depo Pontianak"}}}"#;
@@ -14,15 +14,6 @@ const NOT_FOUND: &str = r#"{"success":false,"message":"Pelanggan tidak ditemukan
 
 fn validation(message: &str) -> String {
     format!(r#"{{"success":false,"message":"Validasi gagal.","errors":{{"no_hp":["{message}"]}}}}"#)
-}
-
-/// The demo key from the banner's curl line.
-fn demo_key(banner: &str) -> String {
-    let start = banner
-        .find("X-API-Key: ")
-        .expect("a curl line with the key")
-        + "X-API-Key: ".len();
-    banner[start..].split('\'').next().unwrap().to_owned()
 }
 
 /// `(no_hp, expected id)` for each scenario line of the banner.

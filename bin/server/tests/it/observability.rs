@@ -7,18 +7,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::support::{Backend, Response, TestServer, lookup, request};
+use crate::support::{Backend, Response, TestServer, demo_key, lookup, request};
 
 const ENDPOINT_NOT_FOUND: &str = r#"{"success":false,"message":"Endpoint tidak ditemukan."}"#;
-
-/// The demo key from the banner's curl line.
-fn demo_key(banner: &str) -> String {
-    let start = banner
-        .find("X-API-Key: ")
-        .expect("a curl line with the key")
-        + "X-API-Key: ".len();
-    banner[start..].split('\'').next().unwrap().to_owned()
-}
 
 /// The admin address the server printed.
 fn admin_addr(banner: &str) -> SocketAddr {

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::{Backend, TestServer, lookup, request};
+use crate::support::{Backend, TestServer, demo_key, lookup, request};
 
 const UNAVAILABLE: &str = r#"{"success":false,"message":"Layanan sedang tidak tersedia."}"#;
 const DB_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -103,13 +103,11 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, paused: Arc<AtomicBool>) {
     });
 }
 
-#[test]
-fn a_postgres_outage_is_503_and_the_service_recovers_by_itself() {
-    let Some(backend) =
-        Backend::postgres("a_postgres_outage_is_503_and_the_service_recovers_by_itself")
-    else {
-        return;
-    };
+/// A server for `test` whose PostgreSQL connections go through a [`Proxy`],
+/// with the demo data, a short DB_TIMEOUT_MS and a small pool; `None` when no
+/// PostgreSQL is configured.
+fn behind_proxy(test: &str) -> Option<(Backend, Proxy, TestServer, String)> {
+    let backend = Backend::postgres(test)?;
     let direct = url::Url::parse(&backend.url()).unwrap();
     let upstream: SocketAddr = format!(
         "{}:{}",
@@ -121,7 +119,6 @@ fn a_postgres_outage_is_503_and_the_service_recovers_by_itself() {
     let proxy = Proxy::start(upstream);
     let mut through_proxy = direct.clone();
     through_proxy.set_port(Some(proxy.addr.port())).unwrap();
-
     let server = TestServer::start(
         backend.workdir(),
         through_proxy.as_str(),
@@ -133,27 +130,24 @@ fn a_postgres_outage_is_503_and_the_service_recovers_by_itself() {
             "4",
         ],
     );
-    let key = {
-        let banner = &server.banner;
-        let start = banner.find("X-API-Key: ").unwrap() + "X-API-Key: ".len();
-        banner[start..].split('\'').next().unwrap().to_owned()
-    };
-    let addr = server.addr;
-    assert_eq!(
-        lookup(addr, "DEMO", &key, "?no_hp=081521979154").status,
-        200
-    );
+    let key = demo_key(&server.banner);
+    assert_eq!(lookup(server.addr, "DEMO", &key, EXAMPLE).status, 200);
+    Some((backend, proxy, server, key))
+}
 
-    proxy.cut();
-    // Under load: four clients at once, ten requests each.
-    let workers: Vec<_> = (0..4)
+const EXAMPLE: &str = "?no_hp=081521979154";
+
+/// Under load (`clients` at once, `each` requests each), every answer is the
+/// 503 body, within DB_TIMEOUT_MS and a little.
+fn assert_unavailable_under_load(addr: SocketAddr, key: &str, clients: usize, each: usize) {
+    let workers: Vec<_> = (0..clients)
         .map(|_| {
-            let key = key.clone();
+            let key = key.to_owned();
             std::thread::spawn(move || {
-                (0..10)
+                (0..each)
                     .map(|_| {
                         let started = Instant::now();
-                        let response = lookup(addr, "DEMO", &key, "?no_hp=081521979154");
+                        let response = lookup(addr, "DEMO", &key, EXAMPLE);
                         (response.status, response.body, started.elapsed())
                     })
                     .collect::<Vec<_>>()
@@ -176,11 +170,14 @@ fn a_postgres_outage_is_503_and_the_service_recovers_by_itself() {
     );
     // Liveness is not readiness.
     assert_eq!(request(addr, "GET", "/health", &[]).status, 200);
+}
 
-    proxy.restore();
+/// Lookups succeed again within 5 seconds, on every pooled connection, and
+/// the service is ready.
+fn assert_recovers_within_5_seconds(addr: SocketAddr, key: &str) {
     let back = Instant::now();
     loop {
-        let response = lookup(addr, "DEMO", &key, "?no_hp=081521979154");
+        let response = lookup(addr, "DEMO", key, EXAMPLE);
         if response.status == 200 {
             break;
         }
@@ -191,20 +188,46 @@ fn a_postgres_outage_is_503_and_the_service_recovers_by_itself() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    // Every pooled connection works again, not just one.
     for _ in 0..20 {
-        assert_eq!(
-            lookup(addr, "DEMO", &key, "?no_hp=081521979154").status,
-            200
-        );
+        assert_eq!(lookup(addr, "DEMO", key, EXAMPLE).status, 200);
     }
     assert_eq!(request(addr, "GET", "/health/ready", &[]).status, 200);
+}
+
+#[test]
+fn a_postgres_outage_is_503_and_the_service_recovers_by_itself() {
+    let Some((_backend, proxy, server, key)) =
+        behind_proxy("a_postgres_outage_is_503_and_the_service_recovers_by_itself")
+    else {
+        return;
+    };
+    proxy.cut();
+    assert_unavailable_under_load(server.addr, &key, 4, 10);
+    proxy.restore();
+    assert_recovers_within_5_seconds(server.addr, &key);
     let log = server.log();
     assert!(!log.contains(&key), "the log contains the API key:\n{log}");
     assert!(
         log.contains(" 503 "),
         "the 503s are in the access log:\n{log}"
     );
+}
+
+/// The network between the service and PostgreSQL silently drops packets
+/// (the proxy holds every byte): requests must still answer 503 within the
+/// timeout, readiness turns 503, and when the network is back (TCP delivers
+/// what it held) the service serves again within 5 seconds.
+#[test]
+fn a_silent_network_is_503_within_the_timeout_and_recovers() {
+    let Some((_backend, proxy, server, key)) =
+        behind_proxy("a_silent_network_is_503_within_the_timeout_and_recovers")
+    else {
+        return;
+    };
+    proxy.pause(true);
+    assert_unavailable_under_load(server.addr, &key, 4, 5);
+    proxy.pause(false);
+    assert_recovers_within_5_seconds(server.addr, &key);
 }
 
 /// SQLite in WAL mode (which every pooled connection sets) never blocks
@@ -260,99 +283,4 @@ fn a_locked_sqlite_database_does_not_stop_lookups() {
     }
     drop(stdin);
     let _ = lock.wait();
-}
-
-/// The network between the service and PostgreSQL silently drops packets
-/// (the proxy holds every byte): requests must still answer 503 within the
-/// timeout, readiness turns 503, and when the network is back (TCP delivers
-/// what it held) the service serves again within 5 seconds.
-#[test]
-fn a_silent_network_is_503_within_the_timeout_and_recovers() {
-    let Some(backend) =
-        Backend::postgres("a_silent_network_is_503_within_the_timeout_and_recovers")
-    else {
-        return;
-    };
-    let direct = url::Url::parse(&backend.url()).unwrap();
-    let upstream: SocketAddr = format!(
-        "{}:{}",
-        direct.host_str().unwrap(),
-        direct.port().unwrap_or(5432)
-    )
-    .parse()
-    .unwrap();
-    let proxy = Proxy::start(upstream);
-    let mut through_proxy = direct.clone();
-    through_proxy.set_port(Some(proxy.addr.port())).unwrap();
-    let server = TestServer::start(
-        backend.workdir(),
-        through_proxy.as_str(),
-        &[
-            "--demo",
-            "--db-timeout-ms",
-            &DB_TIMEOUT.as_millis().to_string(),
-            "--db-pool-size",
-            "4",
-        ],
-    );
-    let key = {
-        let start = server.banner.find("X-API-Key: ").unwrap() + "X-API-Key: ".len();
-        server.banner[start..]
-            .split('\'')
-            .next()
-            .unwrap()
-            .to_owned()
-    };
-    let addr = server.addr;
-    assert_eq!(
-        lookup(addr, "DEMO", &key, "?no_hp=081521979154").status,
-        200
-    );
-
-    proxy.pause(true);
-    let workers: Vec<_> = (0..4)
-        .map(|_| {
-            let key = key.clone();
-            std::thread::spawn(move || {
-                (0..5)
-                    .map(|_| {
-                        let started = Instant::now();
-                        let response = lookup(addr, "DEMO", &key, "?no_hp=081521979154");
-                        (response.status, response.body, started.elapsed())
-                    })
-                    .collect::<Vec<_>>()
-            })
-        })
-        .collect();
-    for worker in workers {
-        for (status, body, elapsed) in worker.join().unwrap() {
-            assert_eq!((status, body.as_str()), (503, UNAVAILABLE));
-            assert!(
-                elapsed < DB_TIMEOUT + Duration::from_millis(500),
-                "answered after {elapsed:?}"
-            );
-        }
-    }
-    assert_eq!(request(addr, "GET", "/health/ready", &[]).status, 503);
-
-    proxy.pause(false);
-    let back = Instant::now();
-    loop {
-        let response = lookup(addr, "DEMO", &key, "?no_hp=081521979154");
-        if response.status == 200 {
-            break;
-        }
-        assert_eq!(response.status, 503, "{}", response.body);
-        assert!(
-            back.elapsed() < Duration::from_secs(5),
-            "not recovered 5 s after the network returned"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    for _ in 0..20 {
-        assert_eq!(
-            lookup(addr, "DEMO", &key, "?no_hp=081521979154").status,
-            200
-        );
-    }
 }

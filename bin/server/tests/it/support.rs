@@ -306,3 +306,12 @@ impl Backend {
         }
     }
 }
+
+/// The demo client's key, from the `curl` line `serve --demo` prints.
+pub fn demo_key(banner: &str) -> String {
+    let start = banner
+        .find("X-API-Key: ")
+        .expect("a curl line with the key")
+        + "X-API-Key: ".len();
+    banner[start..].split('\'').next().unwrap().to_owned()
+}
