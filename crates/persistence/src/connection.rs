@@ -129,9 +129,20 @@ impl ConnectionManager {
 
     #[cfg(feature = "postgres")]
     fn connect_postgres(&self) -> Result<DbConnection, PersistenceError> {
-        diesel::PgConnection::establish(&self.target.connect)
-            .map(DbConnection::Pg)
-            .map_err(|error| self.connection_error(error))
+        use diesel::connection::SimpleConnection;
+
+        let mut conn = diesel::PgConnection::establish(&self.target.connect)
+            .map_err(|error| self.connection_error(error))?;
+        // The lookup's statements are prepared once per connection, but
+        // PostgreSQL re-plans a statement with array parameters for each
+        // execution, and planning cost twice the execution here
+        // (docs/benchmarks.md). Their best plan does not depend on the
+        // values, so keep the generic one.
+        conn.batch_execute("SET plan_cache_mode = force_generic_plan")
+            .map_err(|error| {
+                self.connection_error(diesel::ConnectionError::CouldntSetupConfiguration(error))
+            })?;
+        Ok(DbConnection::Pg(conn))
     }
 
     #[cfg(feature = "mysql")]

@@ -370,3 +370,33 @@ fn debug_output_masks_the_password() {
         );
     }
 }
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_connections_keep_generic_plans() {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Text;
+
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = Text)]
+        plan_cache_mode: String,
+    }
+
+    let Some(base) = klikorder_persistence::test_support::postgres_base_url(concat!(
+        module_path!(),
+        "::postgres_connections_keep_generic_plans"
+    )) else {
+        return;
+    };
+    let db = TestDatabase::postgres(&base).unwrap();
+    // Every pooled connection, not only the first.
+    let mut first = db.connection().unwrap();
+    let mut second = db.connection().unwrap();
+    for conn in [&mut first, &mut second] {
+        let setting: Setting = diesel::sql_query("SHOW plan_cache_mode")
+            .get_result(&mut **conn)
+            .unwrap();
+        assert_eq!(setting.plan_cache_mode, "force_generic_plan");
+    }
+}
