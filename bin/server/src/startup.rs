@@ -9,8 +9,8 @@ use anyhow::Context as _;
 use klikorder_auth::SnapshotRegistry;
 use klikorder_http::{AppState, PoolStats, RateLimits, ServerSettings, Tls};
 use klikorder_persistence::{
-    DbPool, DieselApiClientStore, DieselCustomerDirectory, PoolSettings, build_pool,
-    run_pending_migrations,
+    DbPool, DieselApiClientStore, DieselCustomerDirectory, PoolSettings, PoolWaits,
+    build_observed_pool, run_pending_migrations,
 };
 
 use crate::cli::ServeArgs;
@@ -27,12 +27,22 @@ const REGISTRY_REFRESH: Duration = Duration::from_secs(2);
 ///
 /// When the database cannot be opened or migrated.
 pub fn open_database(config: &Config) -> anyhow::Result<DbPool> {
-    let pool = build_pool(
+    open_observed_database(config, Arc::new(PoolWaits::default()))
+}
+
+/// [`open_database`], counting the pool's checkout waits into `waits`.
+///
+/// # Errors
+///
+/// As [`open_database`].
+fn open_observed_database(config: &Config, waits: Arc<PoolWaits>) -> anyhow::Result<DbPool> {
+    let pool = build_observed_pool(
         &config.database_url,
         &PoolSettings {
             max_size: config.db_pool_size,
             connection_timeout: config.db_timeout,
         },
+        waits,
     )
     .with_context(|| {
         format!(
@@ -137,7 +147,8 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
             .context("cannot set up HTTPS (TLS_CERT_FILE, TLS_KEY_FILE)")?;
         let scheme = if tls.is_some() { "https" } else { "http" };
 
-        let pool = open_database(config)?;
+        let waits = Arc::new(PoolWaits::default());
+        let pool = open_observed_database(config, Arc::clone(&waits))?;
         let demo_session = if args.demo {
             Some(demo::load(config, &pool)?)
         } else {
@@ -167,6 +178,7 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
                 state.connections,
                 state.idle_connections,
             )
+            .with_waits(waits.waits(), waits.waited_micros(), waits.timeouts())
         })
         .with_rate_limits(RateLimits::new(config.rate_limits.clone()));
         let listener = TcpListener::bind(config.bind_addr)

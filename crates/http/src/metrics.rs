@@ -14,6 +14,9 @@
 //! | `klikorder_rate_limited_total` | counter | `limit` (`client`: a client over its rate; `address`: a source address over its failed-authentication budget) |
 //! | `klikorder_db_pool_connections` | gauge | `state` (`in_use`, `idle`); only when the server hands in [`PoolStats`] |
 //! | `klikorder_db_pool_max_connections` | gauge | — |
+//! | `klikorder_db_pool_waits_total` | counter | — (checkouts that waited 1 ms or more) |
+//! | `klikorder_db_pool_wait_microseconds_total` | counter | — |
+//! | `klikorder_db_pool_timeouts_total` | counter | — |
 //!
 //! Label values come from a closed set or from the registered client ids:
 //! never a raw path, a phone number, a key or a query string, so the
@@ -44,6 +47,12 @@ const RATE_LIMITED: &str = "klikorder_rate_limited_total";
 const POOL_CONNECTIONS: &str = "klikorder_db_pool_connections";
 /// The pool's size.
 const POOL_MAX: &str = "klikorder_db_pool_max_connections";
+/// Counter: checkouts that waited for a connection.
+const POOL_WAITS: &str = "klikorder_db_pool_waits_total";
+/// Counter: microseconds spent waiting for connections.
+const POOL_WAITED: &str = "klikorder_db_pool_wait_microseconds_total";
+/// Counter: checkouts that timed out.
+const POOL_TIMEOUTS: &str = "klikorder_db_pool_timeouts_total";
 
 /// Histogram buckets, in seconds: from a cached lookup (~1 ms) to the
 /// longest `DB_TIMEOUT_MS` anyone should set.
@@ -74,6 +83,12 @@ pub struct PoolStats {
     pub connections: u32,
     /// Open connections waiting in the pool.
     pub idle_connections: u32,
+    /// Checkouts that had to wait for a connection, since start.
+    pub waits: u64,
+    /// How long those checkouts waited in all, in microseconds.
+    pub waited_micros: u64,
+    /// Checkouts that gave up after the pool's timeout, since start.
+    pub timeouts: u64,
 }
 
 impl PoolStats {
@@ -84,6 +99,20 @@ impl PoolStats {
             max_size,
             connections,
             idle_connections,
+            waits: 0,
+            waited_micros: 0,
+            timeouts: 0,
+        }
+    }
+
+    /// The same, with the pool's cumulative wait figures.
+    #[must_use]
+    pub const fn with_waits(self, waits: u64, waited_micros: u64, timeouts: u64) -> Self {
+        Self {
+            waits,
+            waited_micros,
+            timeouts,
+            ..self
         }
     }
 
@@ -203,6 +232,9 @@ impl Metrics {
                 gauge!(POOL_CONNECTIONS, "state" => "in_use").set(f64::from(pool.in_use()));
                 gauge!(POOL_CONNECTIONS, "state" => "idle").set(f64::from(pool.idle_connections));
                 gauge!(POOL_MAX).set(f64::from(pool.max_size));
+                counter!(POOL_WAITS).absolute(pool.waits);
+                counter!(POOL_WAITED).absolute(pool.waited_micros);
+                counter!(POOL_TIMEOUTS).absolute(pool.timeouts);
             });
         }
         self.inner.handle.render()
@@ -404,7 +436,16 @@ mod tests {
                 .render(None)
                 .contains("klikorder_db_pool_connections{")
         );
-        let text = metrics.render(Some(PoolStats::new(8, 3, 1)));
+        let text = metrics.render(Some(PoolStats::new(8, 3, 1).with_waits(5, 12_345, 2)));
+        assert!(text.contains("klikorder_db_pool_waits_total 5"), "{text}");
+        assert!(
+            text.contains("klikorder_db_pool_wait_microseconds_total 12345"),
+            "{text}"
+        );
+        assert!(
+            text.contains("klikorder_db_pool_timeouts_total 2"),
+            "{text}"
+        );
         assert!(
             text.contains(r#"klikorder_db_pool_connections{state="in_use"} 2"#),
             "{text}"

@@ -55,5 +55,7 @@ pub use migrate::POSTGRES_MIGRATIONS;
 #[cfg(feature = "sqlite")]
 pub use migrate::SQLITE_MIGRATIONS;
 pub use migrate::{known_versions, run_migrations, run_pending_migrations};
-pub use pool::{DbPool, PoolSettings, PooledConnection, build_pool};
+pub use pool::{
+    DbPool, PoolSettings, PoolWaits, PooledConnection, build_observed_pool, build_pool,
+};
 pub use schema_check::{SchemaProblem, check_schema, check_schema_with_pool};

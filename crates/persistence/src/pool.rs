@@ -1,5 +1,7 @@
 //! The connection pool.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::r2d2::ManageConnection;
@@ -63,6 +65,67 @@ impl Default for PoolSettings {
 /// first connection, [`PersistenceError::Pool`] when the pool cannot fill in
 /// time.
 pub fn build_pool(url: &str, settings: &PoolSettings) -> Result<DbPool, PersistenceError> {
+    build_observed_pool(url, settings, Arc::new(PoolWaits::default()))
+}
+
+/// How long requests waited for a pooled connection, counted as r2d2
+/// reports checkouts and timeouts; for the `/metrics` of the server.
+#[derive(Debug, Default)]
+pub struct PoolWaits {
+    waits: AtomicU64,
+    waited_micros: AtomicU64,
+    timeouts: AtomicU64,
+}
+
+/// A checkout that took at least this long had to wait for a connection
+/// (an idle one is handed out in microseconds).
+const WAIT_THRESHOLD: Duration = Duration::from_millis(1);
+
+impl PoolWaits {
+    /// Checkouts that had to wait (1 ms or more) since start.
+    #[must_use]
+    pub fn waits(&self) -> u64 {
+        self.waits.load(Ordering::Relaxed)
+    }
+
+    /// The time those checkouts waited, in microseconds, since start.
+    #[must_use]
+    pub fn waited_micros(&self) -> u64 {
+        self.waited_micros.load(Ordering::Relaxed)
+    }
+
+    /// Checkouts that gave up after the pool's connection timeout.
+    #[must_use]
+    pub fn timeouts(&self) -> u64 {
+        self.timeouts.load(Ordering::Relaxed)
+    }
+}
+
+impl diesel::r2d2::HandleEvent for PoolWaits {
+    fn handle_checkout(&self, event: diesel::r2d2::event::CheckoutEvent) {
+        let waited = event.duration();
+        if waited >= WAIT_THRESHOLD {
+            self.waits.fetch_add(1, Ordering::Relaxed);
+            let micros = u64::try_from(waited.as_micros()).unwrap_or(u64::MAX);
+            self.waited_micros.fetch_add(micros, Ordering::Relaxed);
+        }
+    }
+
+    fn handle_timeout(&self, _event: diesel::r2d2::event::TimeoutEvent) {
+        self.timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// [`build_pool`], counting checkout waits and timeouts into `waits`.
+///
+/// # Errors
+///
+/// As [`build_pool`].
+pub fn build_observed_pool(
+    url: &str,
+    settings: &PoolSettings,
+    waits: Arc<PoolWaits>,
+) -> Result<DbPool, PersistenceError> {
     if settings.max_size == 0 {
         return Err(PersistenceError::InvalidSettings(
             "the pool size must be at least 1",
@@ -86,6 +149,7 @@ pub fn build_pool(url: &str, settings: &PoolSettings) -> Result<DbPool, Persiste
         // query as "unavailable" (503) and diesel marks it broken, so r2d2
         // replaces it.
         .test_on_check_out(false)
+        .event_handler(Box::new(ObservedWaits(waits)))
         .build(manager)
         .map_err(PersistenceError::Pool)?;
     log::debug!(
@@ -93,4 +157,18 @@ pub fn build_pool(url: &str, settings: &PoolSettings) -> Result<DbPool, Persiste
         settings.max_size
     );
     Ok(pool)
+}
+
+/// Hands r2d2's events to a shared [`PoolWaits`].
+#[derive(Debug)]
+struct ObservedWaits(Arc<PoolWaits>);
+
+impl diesel::r2d2::HandleEvent for ObservedWaits {
+    fn handle_checkout(&self, event: diesel::r2d2::event::CheckoutEvent) {
+        self.0.handle_checkout(event);
+    }
+
+    fn handle_timeout(&self, event: diesel::r2d2::event::TimeoutEvent) {
+        self.0.handle_timeout(event);
+    }
 }

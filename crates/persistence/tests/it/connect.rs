@@ -400,3 +400,44 @@ fn postgres_connections_keep_generic_plans() {
         assert_eq!(setting.plan_cache_mode, "force_generic_plan");
     }
 }
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn pool_waits_and_timeouts_are_counted() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use klikorder_persistence::{PoolSettings, PoolWaits, build_observed_pool};
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("waits.db").display());
+    let waits = Arc::new(PoolWaits::default());
+    let pool = build_observed_pool(
+        &url,
+        &PoolSettings {
+            max_size: 1,
+            connection_timeout: Duration::from_millis(200),
+        },
+        Arc::clone(&waits),
+    )
+    .unwrap();
+    drop(pool.get().unwrap());
+    assert_eq!(
+        (waits.waits(), waits.timeouts()),
+        (0, 0),
+        "an idle connection is no wait"
+    );
+
+    let held = pool.get().unwrap();
+    assert!(pool.get().is_err(), "the only connection is taken");
+    assert_eq!(waits.timeouts(), 1);
+
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        drop(held);
+    });
+    drop(pool.get().unwrap());
+    releaser.join().unwrap();
+    assert_eq!(waits.waits(), 1);
+    assert!(waits.waited_micros() >= 10_000, "{}", waits.waited_micros());
+}
