@@ -150,7 +150,7 @@ pub struct Settings {
     pub customer_statuses: String,
 
     /// Database connections in the pool.
-    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8, global = true)]
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 4, global = true)]
     pub db_pool_size: u32,
 
     /// How long, in milliseconds, the database part of a request may take

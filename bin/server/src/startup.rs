@@ -180,7 +180,10 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
             )
             .with_waits(waits.waits(), waits.waited_micros(), waits.timeouts())
         })
-        .with_rate_limits(RateLimits::new(config.rate_limits.clone()));
+        .with_rate_limits(RateLimits::new(config.rate_limits.clone()))
+        // As many requests at the database as it has connections: the rest
+        // wait on the async side instead of parking threads on the pool.
+        .with_database_concurrency(usize::try_from(config.db_pool_size).unwrap_or(usize::MAX));
         let listener = TcpListener::bind(config.bind_addr)
             .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
         let address: SocketAddr = listener.local_addr()?;

@@ -43,6 +43,10 @@ pub struct AppState {
     /// The lookup's rate limits, shared by every worker; [`AppState::new`]
     /// starts without any.
     pub rate_limits: RateLimits,
+    /// At most this many requests' database work at once (the pool's size):
+    /// the others wait here, on the async side, within `db_timeout`, instead
+    /// of each parking a blocking thread on the pool. `None`: no bound.
+    pub database_permits: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl AppState {
@@ -63,6 +67,17 @@ impl AppState {
             metrics: Metrics::new(),
             pool_stats: None,
             rate_limits: RateLimits::default(),
+            database_permits: None,
+        }
+    }
+
+    /// The same state letting at most `concurrency` requests do database
+    /// work at once (give it the pool's size).
+    #[must_use]
+    pub fn with_database_concurrency(self, concurrency: usize) -> Self {
+        Self {
+            database_permits: Some(Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)))),
+            ..self
         }
     }
 

@@ -113,7 +113,7 @@ struct CeilingArgs {
     #[arg(long, default_value_t = 32)]
     threads: usize,
     /// Connections in the pool: use the server's DB_POOL_SIZE.
-    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 4)]
     pool_size: u32,
     /// Seconds to measure.
     #[arg(long, default_value_t = 20.0)]

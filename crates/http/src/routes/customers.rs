@@ -253,7 +253,7 @@ async fn look_up(state: &AppState, phone: PhoneNumber) -> Result<Option<Found>, 
     let directory = Arc::clone(&state.directory);
     let now = (state.clock)();
     let zone = state.time_zone;
-    let found = on_database(state.db_timeout, move || {
+    let found = on_database(state, move || {
         find_customer(&*directory, &phone, now, &zone)
     })
     .await??;

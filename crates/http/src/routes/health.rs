@@ -67,7 +67,7 @@ selain itu 503. Tanpa kredensial, tanpa data pelanggan. Hanya di alamat admin bi
 )]
 pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let directory = Arc::clone(&state.directory);
-    let outcome = on_database(state.db_timeout, move || directory.ping()).await;
+    let outcome = on_database(&state, move || directory.ping()).await;
     let failure = match outcome {
         Ok(Ok(())) => return response::json(StatusCode::OK, &Health::OK),
         Ok(Err(error)) => {

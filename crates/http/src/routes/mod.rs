@@ -10,7 +10,7 @@ pub(crate) mod docs;
 pub(crate) mod health;
 pub(crate) mod metrics;
 
-use std::time::Duration;
+use crate::AppState;
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::{Handler, HttpRequest, HttpResponse, Responder, web};
@@ -98,13 +98,28 @@ async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
 /// `limit`. Past the limit the task keeps running to completion on its
 /// thread, but the request is answered 503 at once.
 async fn on_database<R>(
-    limit: Duration,
+    state: &AppState,
     work: impl FnOnce() -> R + Send + 'static,
 ) -> Result<R, ApiError>
 where
     R: Send + 'static,
 {
-    match actix_web::rt::time::timeout(limit, web::block(work)).await {
+    let limit = state.db_timeout;
+    let permits = state.database_permits.clone();
+    let bounded = async move {
+        // The permit moves into the blocking task and is released when the
+        // work ends, even if this request has already answered 503.
+        let permit = match permits {
+            Some(permits) => Some(permits.acquire_owned().await),
+            None => None,
+        };
+        web::block(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+    };
+    match actix_web::rt::time::timeout(limit, bounded).await {
         Ok(done) => Ok(done?),
         Err(_elapsed) => Err(ApiError::Timeout(limit)),
     }

@@ -325,3 +325,40 @@ async fn answers_are_not_cached() {
     .await;
     assert_eq!(answer.headers.get("cache-control").unwrap(), "no-store");
 }
+
+/// With a database concurrency of 1, requests take turns at the directory
+/// (waiting on the async side), and all of them are answered while the wait
+/// fits in the deadline.
+#[actix_web::test]
+async fn database_work_is_bounded_by_the_concurrency_setting() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let busy = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let mut directory = MockCustomerDirectory::new();
+    let (b, m) = (Arc::clone(&busy), Arc::clone(&most));
+    directory
+        .expect_find_candidates()
+        .times(3)
+        .returning(move |_| {
+            let now = b.fetch_add(1, Ordering::SeqCst) + 1;
+            m.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(100));
+            b.fetch_sub(1, Ordering::SeqCst);
+            Ok(only(published_customer()))
+        });
+    let state = state_with_timeout(directory, lenient_registry(), Duration::from_secs(2))
+        .with_database_concurrency(1);
+    let app = actix_web::test::init_service(klikorder_http::app(state)).await;
+    let (a, b, c) = futures_util::future::join3(
+        actix_web::test::call_service(&app, lookup("no_hp=081521979154").to_request()),
+        actix_web::test::call_service(&app, lookup("no_hp=081521979154").to_request()),
+        actix_web::test::call_service(&app, lookup("no_hp=081521979154").to_request()),
+    )
+    .await;
+    for response in [a, b, c] {
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(most.load(Ordering::SeqCst), 1, "never two at once");
+}
