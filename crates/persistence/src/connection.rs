@@ -66,6 +66,11 @@ pub struct ConnectionManager {
     target: Target,
     #[cfg_attr(not(any(feature = "sqlite", feature = "mysql")), allow(dead_code))]
     busy_timeout: Duration,
+    /// Set once an SQLite file has been opened: from then on a missing file
+    /// is an outage (503), not a reason to create an empty database that
+    /// would answer "no such table" (500) to every lookup.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    sqlite_opened: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ConnectionManager {
@@ -82,6 +87,7 @@ impl ConnectionManager {
         Ok(Self {
             target,
             busy_timeout,
+            sqlite_opened: std::sync::Arc::default(),
         })
     }
 
@@ -111,8 +117,21 @@ impl ConnectionManager {
 
     #[cfg(feature = "sqlite")]
     fn connect_sqlite(&self) -> Result<DbConnection, PersistenceError> {
+        use std::sync::atomic::Ordering;
+
         use diesel::connection::SimpleConnection;
 
+        if let Some(file) = &self.target.sqlite_file
+            && self.sqlite_opened.load(Ordering::Relaxed)
+            && !std::path::Path::new(file).exists()
+        {
+            return Err(
+                self.connection_error(diesel::ConnectionError::BadConnection(format!(
+                    "the database file {file} has disappeared (moved or deleted?); \
+                 put it back, or restart the service to create an empty one"
+                ))),
+            );
+        }
         let mut conn = diesel::SqliteConnection::establish(&self.target.connect)
             .map_err(|error| self.connection_error(error))?;
         // busy_timeout first: switching to WAL takes a lock that another
@@ -124,6 +143,7 @@ impl ConnectionManager {
         conn.batch_execute(&pragmas).map_err(|error| {
             self.connection_error(diesel::ConnectionError::CouldntSetupConfiguration(error))
         })?;
+        self.sqlite_opened.store(true, Ordering::Relaxed);
         Ok(DbConnection::Sqlite(conn))
     }
 

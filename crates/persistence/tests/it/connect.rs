@@ -441,3 +441,28 @@ fn pool_waits_and_timeouts_are_counted() {
     assert_eq!(waits.waits(), 1);
     assert!(waits.waited_micros() >= 10_000, "{}", waits.waited_micros());
 }
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_sqlite_file_that_disappears_is_an_outage_not_a_new_empty_database() {
+    use std::time::Duration;
+
+    use diesel::r2d2::ManageConnection;
+    use klikorder_persistence::ConnectionManager;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gone.db");
+    let manager = ConnectionManager::new(
+        &format!("sqlite://{}", file.display()),
+        Duration::from_secs(1),
+    )
+    .unwrap();
+    drop(manager.connect().unwrap());
+    assert!(file.exists(), "the first connection creates the file");
+    std::fs::remove_file(&file).unwrap();
+    let error = manager.connect().map(drop).unwrap_err();
+    assert!(error.to_string().contains("disappeared"), "{error}");
+    assert!(!file.exists(), "no empty database was created in its place");
+    // A clone (as r2d2 keeps) knows the file was opened too.
+    assert!(manager.clone().connect().is_err());
+}
