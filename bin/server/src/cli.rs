@@ -116,6 +116,17 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
     pub database_url: String,
 
+    /// A read replica for lookups (`postgres://…`, `mysql://…`, or another
+    /// `sqlite://` file); API clients are always read from and written to
+    /// DATABASE_URL, the primary.
+    #[arg(
+        long,
+        env = "DATABASE_REPLICA_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_replica_url: Option<String>,
+
     /// Address and port to listen on.
     #[arg(
         long,

@@ -18,6 +18,9 @@ pub struct Config {
     /// The database URL; secret, use [`Config::database_url_redacted`] in
     /// messages.
     pub database_url: String,
+    /// Where lookups read from, when not the primary; secret like
+    /// `database_url`.
+    pub database_replica_url: Option<String>,
     /// Where to listen.
     pub bind_addr: SocketAddr,
     /// Where the operators' routes listen, when apart from `bind_addr`.
@@ -138,8 +141,13 @@ impl Config {
         }
         klikorder_persistence::Engine::from_url(&settings.database_url)
             .with_context(|| format!("DATABASE_URL {}", redact(&settings.database_url)))?;
+        if let Some(replica) = &settings.database_replica_url {
+            klikorder_persistence::Engine::from_url(replica)
+                .with_context(|| format!("DATABASE_REPLICA_URL {}", redact(replica)))?;
+        }
         Ok(Self {
             database_url: settings.database_url.clone(),
+            database_replica_url: settings.database_replica_url.clone(),
             bind_addr: settings.bind_addr,
             admin_bind_addr: settings.admin_bind_addr,
             time_zone,

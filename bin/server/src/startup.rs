@@ -147,8 +147,30 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
             .context("cannot set up HTTPS (TLS_CERT_FILE, TLS_KEY_FILE)")?;
         let scheme = if tls.is_some() { "https" } else { "http" };
 
+        // Lookups read from the replica when there is one; the API clients
+        // (and the demo rows) always live on the primary.
         let waits = Arc::new(PoolWaits::default());
-        let pool = open_observed_database(config, Arc::clone(&waits))?;
+        let (pool, lookup_pool) = match &config.database_replica_url {
+            None => {
+                let pool = open_observed_database(config, Arc::clone(&waits))?;
+                (pool.clone(), pool)
+            }
+            Some(replica) => {
+                let pool = open_database(config)?;
+                let replica = Config {
+                    database_url: replica.clone(),
+                    database_replica_url: None,
+                    migrate_on_start: false,
+                    ..config.clone()
+                };
+                let lookup_pool = open_observed_database(&replica, Arc::clone(&waits))?;
+                log::info!(
+                    "lookups read from the replica {}",
+                    replica.database_url_redacted()
+                );
+                (pool, lookup_pool)
+            }
+        };
         let demo_session = if args.demo {
             Some(demo::load(config, &pool)?)
         } else {
@@ -161,10 +183,10 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
             .spawn_refresher(REGISTRY_REFRESH)
             .context("cannot start the API client refresher")?;
 
-        let stats_pool = pool.clone();
+        let stats_pool = lookup_pool.clone();
         let state = AppState::new(
             Arc::new(DieselCustomerDirectory::new(
-                pool,
+                lookup_pool,
                 config.customer_statuses.clone(),
             )),
             registry,

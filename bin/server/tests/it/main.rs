@@ -11,4 +11,5 @@ mod hardening;
 mod lookup;
 mod observability;
 mod outage;
+mod replica;
 mod support;
