@@ -68,8 +68,7 @@ pub fn run(config: &Config, args: &LookupArgs) -> anyhow::Result<()> {
 
 /// Which stored column holds the number, for the explanation.
 fn matched_column(customer: &Customer, phone: &PhoneNumber) -> &'static str {
-    let spellings = phone.stored_spellings();
-    let holds = |stored: &Option<String>| stored.as_ref().is_some_and(|s| spellings.contains(s));
+    let holds = |stored: &Option<String>| stored.as_deref().is_some_and(|s| phone.is_stored_as(s));
     match (holds(&customer.no_hp), holds(&customer.no_hp_goovi)) {
         (true, true) => "both",
         (true, false) => "no_hp",

@@ -122,6 +122,45 @@ impl PhoneNumber {
         ]
     }
 
+    /// Whether `stored` is one of [`stored_spellings`](Self::stored_spellings),
+    /// without allocating: how a lookup knows which column matched.
+    ///
+    /// ```
+    /// # use klikorder_domain::PhoneNumber;
+    /// let number = PhoneNumber::parse("08123456789").unwrap();
+    /// assert!(number.is_stored_as("628123456789"));
+    /// assert!(!number.is_stored_as("0812-3456-789"));
+    /// ```
+    #[must_use]
+    pub fn is_stored_as(&self, stored: &str) -> bool {
+        let national = self.national_number();
+        stored == self.e164
+            || stored.strip_prefix("62") == Some(national)
+            || stored.strip_prefix('0') == Some(national)
+    }
+
+    /// What partners see for a stored `no_hp` / `no_hp_goovi` when this is
+    /// the number that was looked up: the same as
+    /// [`display_stored_number`], but a stored spelling of this number (the
+    /// matching column, almost always) is answered without validating it
+    /// again.
+    ///
+    /// ```
+    /// # use klikorder_domain::PhoneNumber;
+    /// let number = PhoneNumber::parse("08123456789").unwrap();
+    /// assert_eq!(number.display_stored("08123456789"), "+628123456789");
+    /// assert_eq!(number.display_stored("0812-9999-000"), "+628129999000");
+    /// assert_eq!(number.display_stored("n/a"), "n/a");
+    /// ```
+    #[must_use]
+    pub fn display_stored(&self, stored: &str) -> String {
+        if self.is_stored_as(stored) {
+            self.e164.clone()
+        } else {
+            display_stored_number(stored)
+        }
+    }
+
     /// The number with its middle digits hidden, for logs: the country code
     /// and the first three national digits, then `****`, then the last three.
     ///
@@ -449,6 +488,24 @@ mod properties {
         fn arbitrary_bytes_as_text_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..1024)) {
             let input = String::from_utf8_lossy(&bytes);
             let _ = PhoneNumber::parse(&input);
+        }
+
+        #[test]
+        fn the_shortcut_display_equals_the_full_one(
+            nsn in national(),
+            prefix in 0usize..3,
+            other in "[0-9+ -]{0,16}",
+        ) {
+            if let Ok(number) = PhoneNumber::parse(&format!("0{nsn}")) {
+                let spelling = &number.stored_spellings()[prefix];
+                prop_assert!(number.is_stored_as(spelling));
+                prop_assert_eq!(number.display_stored(spelling), display_stored_number(spelling));
+                prop_assert_eq!(number.display_stored(&other), display_stored_number(&other));
+                prop_assert_eq!(
+                    number.is_stored_as(&other),
+                    number.stored_spellings().contains(&other)
+                );
+            }
         }
 
         #[test]

@@ -10,7 +10,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use klikorder_domain::{Customer, Depo, display_stored_number};
+use klikorder_domain::{Customer, Depo, PhoneNumber, display_stored_number};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -117,10 +117,16 @@ pub(crate) struct Success<'a> {
 impl<'a> Success<'a> {
     /// The answer for the customer the lookup picked.
     pub(crate) fn found(customer: &'a Customer) -> Self {
+        Self::found_for(customer, None)
+    }
+
+    /// The same, knowing the number that was looked up: its stored
+    /// spellings are shown without validating them again (the hot path).
+    pub(crate) fn found_for(customer: &'a Customer, looked_up: Option<&PhoneNumber>) -> Self {
         Self {
             success: true,
             message: FOUND,
-            data: CustomerData::from(customer),
+            data: CustomerData::new(customer, looked_up),
         }
     }
 }
@@ -192,14 +198,24 @@ struct CustomerData<'a> {
 
 impl<'a> From<&'a Customer> for CustomerData<'a> {
     fn from(customer: &'a Customer) -> Self {
+        Self::new(customer, None)
+    }
+}
+
+impl<'a> CustomerData<'a> {
+    fn new(customer: &'a Customer, looked_up: Option<&PhoneNumber>) -> Self {
+        let display = |stored: &str| match looked_up {
+            Some(number) => number.display_stored(stored),
+            None => display_stored_number(stored),
+        };
         Self {
             id: customer.id,
             kode: &customer.kode,
             nama: &customer.nama,
             nama_pemilik: customer.nama_pemilik.as_deref(),
             kontak_person: customer.kontak_person.as_deref(),
-            no_hp: customer.no_hp.as_deref().map(display_stored_number),
-            no_hp_goovi: customer.no_hp_goovi.as_deref().map(display_stored_number),
+            no_hp: customer.no_hp.as_deref().map(display),
+            no_hp_goovi: customer.no_hp_goovi.as_deref().map(display),
             status_pelanggan: customer.status_pelanggan.as_deref(),
             keperluan_pelanggan: customer.keperluan_pelanggan.as_deref(),
             latitude: customer.latitude.as_deref(),

@@ -162,7 +162,7 @@ pub(crate) async fn find_by_phone(
     let phone = no_hp(&req).inspect_err(|_| state.metrics.lookup_outcome(Outcome::Invalid))?;
     access_log::note_phone(&req, &phone);
 
-    let found = look_up(&state, phone).await.inspect_err(|error| {
+    let found = look_up(&state, phone.clone()).await.inspect_err(|error| {
         state.metrics.lookup_outcome(Outcome::Error);
         state.metrics.database_error(Operation::Lookup, error);
     })?;
@@ -179,7 +179,7 @@ pub(crate) async fn find_by_phone(
     );
     Ok(response::json(
         StatusCode::OK,
-        &Success::found(&found.customer),
+        &Success::found_for(&found.customer, Some(&phone)),
     ))
 }
 
