@@ -37,9 +37,7 @@ fn classify(stored: &str) -> StoredNumber {
         return StoredNumber::Blank;
     }
     match PhoneNumber::parse(stored) {
-        Ok(number) if number.stored_spellings().iter().any(|s| s == stored) => {
-            StoredNumber::Reachable
-        }
+        Ok(number) if number.is_stored_as(stored) => StoredNumber::Reachable,
         Ok(number) => StoredNumber::OtherSpelling(number),
         Err(_) => StoredNumber::Invalid,
     }
