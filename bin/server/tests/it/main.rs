@@ -12,4 +12,5 @@ mod lookup;
 mod observability;
 mod outage;
 mod replica;
+mod streaming_replica;
 mod support;
