@@ -254,6 +254,27 @@ pub struct Settings {
     /// Concurrent connections per worker; past it, new ones wait.
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 2048, global = true)]
     pub max_connections: usize,
+
+    /// Seconds a lookup's answer is kept in memory by number and served
+    /// without asking the database (0, the default: no cache). Changes to
+    /// customers show once their entry expires.
+    #[arg(
+        long,
+        env = "LOOKUP_CACHE_TTL_SECS",
+        default_value_t = 0,
+        global = true
+    )]
+    pub lookup_cache_ttl_secs: u64,
+
+    /// At most this many numbers in the lookup cache (least recently used
+    /// leave first).
+    #[arg(
+        long,
+        env = "LOOKUP_CACHE_MAX_ENTRIES",
+        default_value_t = 100_000,
+        global = true
+    )]
+    pub lookup_cache_max_entries: u64,
 }
 
 /// Reads `--expires`: a date (midnight UTC) or an RFC 3339 time.

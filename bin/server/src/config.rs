@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use chrono_tz::Tz;
-use klikorder_http::{RateLimit, RateLimitSettings, TrustedProxies};
+use klikorder_http::{LookupCacheSettings, RateLimit, RateLimitSettings, TrustedProxies};
 
 use crate::cli::Settings;
 
@@ -48,6 +48,8 @@ pub struct Config {
     pub keep_alive: Duration,
     /// Concurrent connections per worker.
     pub max_connections: usize,
+    /// The lookup cache; `None`: off.
+    pub lookup_cache: Option<LookupCacheSettings>,
 }
 
 /// The PEM files of HTTPS (`TLS_CERT_FILE`, `TLS_KEY_FILE`).
@@ -161,6 +163,10 @@ impl Config {
             client_request_timeout: Duration::from_millis(settings.client_request_timeout_ms),
             keep_alive: Duration::from_secs(settings.keep_alive_secs),
             max_connections: settings.max_connections,
+            lookup_cache: (settings.lookup_cache_ttl_secs > 0).then(|| LookupCacheSettings {
+                time_to_live: Duration::from_secs(settings.lookup_cache_ttl_secs),
+                max_entries: settings.lookup_cache_max_entries.max(1),
+            }),
         })
     }
 

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use klikorder_auth::SnapshotRegistry;
-use klikorder_http::{AppState, PoolStats, RateLimits, ServerSettings, Tls};
+use klikorder_http::{AppState, LookupCache, PoolStats, RateLimits, ServerSettings, Tls};
 use klikorder_persistence::{
-    DbPool, DieselApiClientStore, DieselCustomerDirectory, PoolSettings, PoolWaits,
-    build_observed_pool, run_pending_migrations,
+    AsyncPgDirectory, DbPool, DieselApiClientStore, DieselCustomerDirectory, Engine, PoolSettings,
+    PoolWaits, build_observed_pool, run_pending_migrations,
 };
 
 use crate::cli::ServeArgs;
@@ -183,6 +183,11 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
             .spawn_refresher(REGISTRY_REFRESH)
             .context("cannot start the API client refresher")?;
 
+        let lookup_url = config
+            .database_replica_url
+            .as_deref()
+            .unwrap_or(&config.database_url);
+        let async_directory = async_lookups(config, lookup_url);
         let stats_pool = lookup_pool.clone();
         let state = AppState::new(
             Arc::new(DieselCustomerDirectory::new(
@@ -206,6 +211,21 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
         // As many requests at the database as it has connections: the rest
         // wait on the async side instead of parking threads on the pool.
         .with_database_concurrency(usize::try_from(config.db_pool_size).unwrap_or(usize::MAX));
+        let state = match async_directory {
+            Some(directory) => state.with_async_directory(Arc::new(directory)),
+            None => state,
+        };
+        let state = match config.lookup_cache {
+            Some(settings) => {
+                log::info!(
+                    "lookup cache on: answers kept {} s, at most {} numbers",
+                    settings.time_to_live.as_secs(),
+                    settings.max_entries
+                );
+                state.with_lookup_cache(LookupCache::new(settings))
+            }
+            None => state,
+        };
         let listener = TcpListener::bind(config.bind_addr)
             .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
         let address: SocketAddr = listener.local_addr()?;
@@ -256,4 +276,33 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
         log::info!("stopped");
         Ok(())
     })
+}
+
+/// The async PostgreSQL directory for lookups at `url`, when it is a
+/// PostgreSQL database this driver can reach: `DB_POOL_SIZE` connections
+/// spread over the workers. Otherwise (SQLite, MySQL, a URL that requires
+/// TLS) `None`, and lookups run on the pooled diesel connections.
+fn async_lookups(config: &Config, url: &str) -> Option<AsyncPgDirectory> {
+    if Engine::from_url(url).ok()? != Engine::Postgres {
+        return None;
+    }
+    match AsyncPgDirectory::new(
+        url,
+        config.customer_statuses.clone(),
+        usize::try_from(config.db_pool_size).unwrap_or(usize::MAX),
+        config.workers,
+        config.db_timeout,
+    ) {
+        Ok(directory) => {
+            log::info!(
+                "lookups over the async PostgreSQL driver ({} connections)",
+                directory.max_connections()
+            );
+            Some(directory)
+        }
+        Err(error) => {
+            log::warn!("lookups over the pooled connections instead of the async driver: {error}");
+            None
+        }
+    }
 }

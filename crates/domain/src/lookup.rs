@@ -6,8 +6,8 @@
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
 use crate::{
-    Activity, ActivityScope, Candidate, CandidateQuery, Customer, CustomerDirectory,
-    DirectoryError, PhoneNumber, Rule, priority,
+    Activity, ActivityScope, AsyncCustomerDirectory, Candidate, CandidateQuery, Customer,
+    CustomerDirectory, DirectoryError, PhoneNumber, Rule, priority,
 };
 
 /// The customer a number resolved to, and why.
@@ -76,12 +76,81 @@ where
     D: CustomerDirectory + ?Sized,
     Tz: TimeZone,
 {
-    let query = CandidateQuery {
+    let query = lookup_query(phone, now, zone);
+    choose(directory.find_candidates(&query)?)
+}
+
+/// [`find_customer`] over an [`AsyncCustomerDirectory`]: the same query and
+/// the same choice, awaiting the directory instead of blocking on it.
+///
+/// ```
+/// use chrono::{FixedOffset, Utc};
+/// use klikorder_domain::{find_customer_async, AsyncCustomerDirectory, Candidate,
+///     CandidateQuery, Customer, DirectoryError, PhoneNumber, PortFuture};
+///
+/// struct OneCustomer;
+/// impl AsyncCustomerDirectory for OneCustomer {
+///     fn find_candidates(&self, query: CandidateQuery)
+///         -> PortFuture<Result<Vec<Candidate>, DirectoryError>> {
+///         let customer = Customer { id: 4832, kode: "PEL-1".into(), nama: "Winda".into(),
+///                                   no_hp: Some("081521979154".into()), ..Customer::default() };
+///         let holds = query.phone.is_stored_as(customer.no_hp.as_deref().unwrap());
+///         Box::pin(async move {
+///             Ok(if holds { vec![Candidate { customer, activity: None }] } else { vec![] })
+///         })
+///     }
+///     fn ping(&self) -> PortFuture<Result<(), DirectoryError>> { Box::pin(async { Ok(()) }) }
+/// }
+///
+/// let jakarta = FixedOffset::east_opt(7 * 3600).unwrap();
+/// let phone = PhoneNumber::parse("+6281521979154").unwrap();
+/// let lookup = find_customer_async(&OneCustomer, &phone, Utc::now(), &jakarta);
+/// // Any executor drives it; this one polls it in place.
+/// let found = futures_lite_block_on(lookup).unwrap().unwrap();
+/// assert_eq!(found.customer.id, 4832);
+/// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     let waker = std::task::Waker::noop();
+/// #     let mut cx = std::task::Context::from_waker(waker);
+/// #     let mut f = std::pin::pin!(f);
+/// #     loop {
+/// #         if let std::task::Poll::Ready(out) = f.as_mut().poll(&mut cx) { return out; }
+/// #     }
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// As [`find_customer`].
+pub async fn find_customer_async<D, Tz>(
+    directory: &D,
+    phone: &PhoneNumber,
+    now: DateTime<Utc>,
+    zone: &Tz,
+) -> Result<Option<Found>, DirectoryError>
+where
+    D: AsyncCustomerDirectory + ?Sized,
+    Tz: TimeZone,
+{
+    let query = lookup_query(phone, now, zone);
+    choose(directory.find_candidates(query).await?)
+}
+
+/// The directory query of a lookup of `phone` at `now`: figures only when
+/// several customers hold the number.
+fn lookup_query<Tz: TimeZone>(
+    phone: &PhoneNumber,
+    now: DateTime<Utc>,
+    zone: &Tz,
+) -> CandidateQuery {
+    CandidateQuery {
         phone: phone.clone(),
         window_start: priority::window_start(now, zone),
         activity: ActivityScope::WhenSeveral,
-    };
-    let mut candidates = directory.find_candidates(&query)?;
+    }
+}
+
+/// The published priority over a lookup's candidates.
+fn choose(mut candidates: Vec<Candidate>) -> Result<Option<Found>, DirectoryError> {
     let candidate_count = candidates.len();
     if candidate_count <= 1 {
         return Ok(candidates.pop().map(|only| Found {
@@ -213,6 +282,56 @@ mod tests {
             find_customer(&directory, &phone(), now(), &jakarta()).unwrap(),
             None
         );
+    }
+
+    /// Polls a future that never waits (the mocks answer at once).
+    fn ready<F: std::future::Future>(future: F) -> F::Output {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match std::pin::pin!(future).poll(&mut cx) {
+            std::task::Poll::Ready(output) => output,
+            std::task::Poll::Pending => panic!("the future waited"),
+        }
+    }
+
+    #[test]
+    fn the_async_lookup_asks_and_chooses_as_the_blocking_one() {
+        let several = vec![
+            candidate(1, Some((2, None))),
+            candidate(2, Some((9, None))),
+            candidate(3, Some((0, None))),
+        ];
+        let mut blocking = MockCustomerDirectory::new();
+        let answer = several.clone();
+        blocking
+            .expect_find_candidates()
+            .times(1)
+            .returning(move |_| Ok(answer.clone()));
+        let mut asynchronous = crate::MockAsyncCustomerDirectory::new();
+        let expected_start = NaiveDate::from_ymd_opt(2026, 11, 5)
+            .and_then(|d| d.and_hms_opt(3, 0, 0))
+            .unwrap();
+        asynchronous
+            .expect_find_candidates()
+            .withf(move |query| {
+                query.phone.as_e164() == "+628123456789"
+                    && query.window_start == expected_start
+                    && query.activity == ActivityScope::WhenSeveral
+            })
+            .times(1)
+            .returning(move |_| {
+                let answer = several.clone();
+                Box::pin(async move { Ok(answer) })
+            });
+        let expected = find_customer(&blocking, &phone(), now(), &jakarta()).unwrap();
+        let found = ready(find_customer_async(
+            &asynchronous,
+            &phone(),
+            now(),
+            &jakarta(),
+        ))
+        .unwrap();
+        assert_eq!(found, expected);
+        assert_eq!(found.map(|found| found.customer.id), Some(2));
     }
 
     #[test]

@@ -277,26 +277,83 @@ impl std::ops::Deref for NationalDigits {
 /// `phonenumber::is_valid` decides for a `+62` number, without re-parsing
 /// the text (which costs several times more).
 fn is_valid_national(national: &str) -> bool {
-    let Some(metadata) = phonenumber::metadata::DATABASE.by_id("ID") else {
+    let Some(validator) = &*ID_VALIDATOR else {
         return false;
     };
-    let descriptors = metadata.descriptors();
-    descriptors.general().is_match(national)
-        && [
-            descriptors.premium_rate(),
-            descriptors.toll_free(),
-            descriptors.shared_cost(),
-            descriptors.voip(),
-            descriptors.personal_number(),
-            descriptors.pager(),
-            descriptors.uan(),
-            descriptors.voicemail(),
-            descriptors.fixed_line(),
-            descriptors.mobile(),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|descriptor| descriptor.is_match(national))
+    validator.general.is_match(national)
+        && validator
+            .types
+            .iter()
+            .any(|pattern| pattern.is_match(national))
+}
+
+/// Region ID's number patterns, compiled once from libphonenumber's
+/// metadata. Why not the metadata's own regexes: `phonenumber` runs every
+/// match under one process-wide lock around its regex cache, and under load
+/// that lock and the cache's re-determinization cost more than the whole
+/// rest of a lookup (docs/benchmarks.md). `None` if the metadata has no ID.
+static ID_VALIDATOR: std::sync::LazyLock<Option<IdValidator>> =
+    std::sync::LazyLock::new(IdValidator::from_metadata);
+
+struct IdValidator {
+    general: IdPattern,
+    types: Vec<IdPattern>,
+}
+
+impl IdValidator {
+    fn from_metadata() -> Option<Self> {
+        let metadata = phonenumber::metadata::DATABASE.by_id("ID")?;
+        let descriptors = metadata.descriptors();
+        Some(Self {
+            general: IdPattern::new(descriptors.general())?,
+            types: [
+                descriptors.premium_rate(),
+                descriptors.toll_free(),
+                descriptors.shared_cost(),
+                descriptors.voip(),
+                descriptors.personal_number(),
+                descriptors.pager(),
+                descriptors.uan(),
+                descriptors.voicemail(),
+                descriptors.fixed_line(),
+                descriptors.mobile(),
+            ]
+            .into_iter()
+            .flatten()
+            .map(IdPattern::new)
+            .collect::<Option<_>>()?,
+        })
+    }
+}
+
+/// One descriptor: its possible lengths and its pattern, matched as
+/// `phonenumber`'s `Descriptor::is_match` does (a match that starts at the
+/// first digit, after the length check).
+struct IdPattern {
+    possible_lengths: Vec<u16>,
+    start_anchored: regex::Regex,
+}
+
+impl IdPattern {
+    fn new(descriptor: &phonenumber::metadata::Descriptor) -> Option<Self> {
+        let source = descriptor.national_number().as_str();
+        let start_anchored = regex::RegexBuilder::new(&format!("^(?:{source})"))
+            // As the metadata loader compiles it: the XML spreads patterns
+            // over lines.
+            .ignore_whitespace(true)
+            .build()
+            .ok()?;
+        Some(Self {
+            possible_lengths: descriptor.possible_length().to_vec(),
+            start_anchored,
+        })
+    }
+
+    fn is_match(&self, national: &str) -> bool {
+        let fits = self.possible_lengths.is_empty()
+            || u16::try_from(national.len()).is_ok_and(|len| self.possible_lengths.contains(&len));
+        fits && self.start_anchored.is_match(national)
+    }
 }
 
 #[cfg(test)]

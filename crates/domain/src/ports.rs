@@ -1,8 +1,13 @@
 //! The traits (ports) that the outer crates implement.
 //!
-//! `klikorder-persistence` implements both over diesel; `klikorder-http` and
-//! `klikorder-auth` use them as trait objects. With the `mock` feature,
-//! mockall generates `MockCustomerDirectory` and `MockApiClientStore`.
+//! `klikorder-persistence` implements them (over diesel, and over an async
+//! PostgreSQL driver for the lookup); `klikorder-http` and `klikorder-auth`
+//! use them as trait objects. With the `mock` feature, mockall generates
+//! `MockCustomerDirectory`, `MockAsyncCustomerDirectory` and
+//! `MockApiClientStore`.
+
+use std::future::Future;
+use std::pin::Pin;
 
 use chrono::NaiveDateTime;
 
@@ -72,6 +77,37 @@ pub trait CustomerDirectory: Send + Sync {
     ///
     /// As [`find_candidates`](Self::find_candidates).
     fn ping(&self) -> Result<(), DirectoryError>;
+}
+
+/// What an [`AsyncCustomerDirectory`] returns: a boxed future, so the trait
+/// stays usable as `dyn`, `Send` and `'static`, so any executor may drive it
+/// and a caller may drop it (a deadline) without borrowing the directory.
+pub type PortFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// [`CustomerDirectory`] for drivers that wait without blocking a thread.
+///
+/// Same contract; it takes the query by value so that the returned future
+/// owns everything it needs. The lookup awaits it on the HTTP worker itself,
+/// with no hand-off to a blocking thread and back; dropping the future
+/// abandons the query.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait AsyncCustomerDirectory: Send + Sync {
+    /// The candidates for `query`, in no particular order.
+    ///
+    /// # Errors
+    ///
+    /// As [`CustomerDirectory::find_candidates`].
+    fn find_candidates(
+        &self,
+        query: CandidateQuery,
+    ) -> PortFuture<Result<Vec<Candidate>, DirectoryError>>;
+
+    /// Whether the database answers a trivial query, for readiness checks.
+    ///
+    /// # Errors
+    ///
+    /// As [`CustomerDirectory::ping`].
+    fn ping(&self) -> PortFuture<Result<(), DirectoryError>>;
 }
 
 /// A stored API client: who may call the endpoint, with its key's hash.

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod access_log;
+mod cache;
 mod error;
 mod fallback;
 mod limits;
@@ -24,6 +25,7 @@ use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, guard, web};
 
 pub use access_log::ACCESS_LOG_TARGET;
+pub use cache::{LookupCache, LookupCacheSettings};
 pub use error::ApiError;
 pub use limits::{MAX_HEADER_BYTES, MAX_URI_BYTES};
 pub use metrics::{Metrics, PoolStats, PoolStatsFn};

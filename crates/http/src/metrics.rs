@@ -39,6 +39,8 @@ const REQUESTS: &str = "klikorder_http_requests_total";
 const REQUEST_DURATION: &str = "klikorder_http_request_duration_seconds";
 /// Lookups by outcome (and deciding rule).
 const LOOKUPS: &str = "klikorder_lookups_total";
+/// Lookups answered from the lookup cache or not, when it is on.
+const LOOKUP_CACHE: &str = "klikorder_lookup_cache_total";
 /// Database failures seen by requests.
 const DATABASE_ERRORS: &str = "klikorder_database_errors_total";
 /// Lookups refused by a rate limit, by limit.
@@ -206,6 +208,14 @@ impl Metrics {
         });
     }
 
+    /// Counts a lookup the cache answered (`hit`) or passed on (`miss`).
+    pub(crate) fn lookup_cache(&self, hit: bool) {
+        let result = if hit { "hit" } else { "miss" };
+        self.record(|| {
+            counter!(LOOKUP_CACHE, "result" => result).increment(1);
+        });
+    }
+
     /// Counts a lookup refused by a rate limit.
     pub(crate) fn rate_limited(&self, limit: Limit) {
         self.record(|| {
@@ -324,6 +334,10 @@ fn database_error_kind(error: &ApiError) -> Option<&'static str> {
 
 /// HELP lines, registered once per recorder.
 fn describe() {
+    describe_counter!(
+        LOOKUP_CACHE,
+        "Lookups answered from the lookup cache (hit) or from the database (miss); only with LOOKUP_CACHE_TTL_SECS set."
+    );
     describe_counter!(
         REQUESTS,
         "HTTP requests answered, by route pattern, status and authenticated client id."

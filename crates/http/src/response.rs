@@ -10,6 +10,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use klikorder_domain::{Customer, Depo, PhoneNumber, display_stored_number};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -282,23 +283,31 @@ impl Health {
 /// Serializing these bodies cannot fail in practice; if it ever did, the
 /// answer is the contract's 500.
 pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> HttpResponse {
-    let (status, bytes) = match serde_json::to_vec(body) {
-        Ok(bytes) => (status, bytes),
-        Err(error) => {
-            log::error!("cannot serialize a response body: {error}");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                INTERNAL_BODY.as_bytes().to_vec(),
-            )
-        }
-    };
+    serialize(body).map_or_else(internal_error, |bytes| json_bytes(status, bytes))
+}
+
+/// `body` as JSON bytes; `None` (logged) if that fails.
+pub(crate) fn serialize(body: &impl Serialize) -> Option<Bytes> {
+    serde_json::to_vec(body)
+        .map(Bytes::from)
+        .inspect_err(|error| log::error!("cannot serialize a response body: {error}"))
+        .ok()
+}
+
+/// The contract's 500, for a body that could not be serialized.
+pub(crate) fn internal_error() -> HttpResponse {
+    json_bytes(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL_BODY.as_bytes())
+}
+
+/// A response with an already serialized JSON body.
+pub(crate) fn json_bytes(status: StatusCode, body: impl Into<Bytes>) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         ))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .body(bytes)
+        .body(body.into())
 }
 
 #[cfg(test)]

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use klikorder_auth::ApiKeyRegistry;
-use klikorder_domain::CustomerDirectory;
+use klikorder_domain::{AsyncCustomerDirectory, CustomerDirectory};
 
-use crate::{Metrics, PoolStats, PoolStatsFn, RateLimits};
+use crate::{LookupCache, Metrics, PoolStats, PoolStatsFn, RateLimits};
 
 /// The current time, as the lookup sees it: [`Utc::now`] in production, a
 /// fixed instant in tests.
@@ -24,6 +24,10 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub struct AppState {
     /// Finds the customers a number may belong to.
     pub directory: Arc<dyn CustomerDirectory>,
+    /// When set, lookups and readiness await this directory on the worker
+    /// itself (within `db_timeout`) instead of running `directory` on a
+    /// blocking thread: no hand-off, no `database_permits`.
+    pub async_directory: Option<Arc<dyn AsyncCustomerDirectory>>,
     /// Checks `X-API-Client` / `X-API-Key`.
     pub registry: Arc<dyn ApiKeyRegistry>,
     /// The zone in which "the last 30 days" are counted (`APP_TIMEZONE`).
@@ -47,6 +51,9 @@ pub struct AppState {
     /// the others wait here, on the async side, within `db_timeout`, instead
     /// of each parking a blocking thread on the pool. `None`: no bound.
     pub database_permits: Option<Arc<tokio::sync::Semaphore>>,
+    /// Answers kept by number for a while (`LOOKUP_CACHE_TTL_SECS`); `None`,
+    /// the default, asks the database every time.
+    pub lookup_cache: Option<LookupCache>,
 }
 
 impl AppState {
@@ -60,6 +67,7 @@ impl AppState {
     ) -> Self {
         Self {
             directory,
+            async_directory: None,
             registry,
             time_zone,
             db_timeout,
@@ -68,6 +76,16 @@ impl AppState {
             pool_stats: None,
             rate_limits: RateLimits::default(),
             database_permits: None,
+            lookup_cache: None,
+        }
+    }
+
+    /// The same state answering repeated numbers from `cache`.
+    #[must_use]
+    pub fn with_lookup_cache(self, cache: LookupCache) -> Self {
+        Self {
+            lookup_cache: Some(cache),
+            ..self
         }
     }
 
@@ -77,6 +95,16 @@ impl AppState {
     pub fn with_database_concurrency(self, concurrency: usize) -> Self {
         Self {
             database_permits: Some(Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)))),
+            ..self
+        }
+    }
+
+    /// The same state serving lookups and readiness from `directory`,
+    /// awaited on the HTTP worker (see [`AppState::async_directory`]).
+    #[must_use]
+    pub fn with_async_directory(self, directory: Arc<dyn AsyncCustomerDirectory>) -> Self {
+        Self {
+            async_directory: Some(directory),
             ..self
         }
     }
@@ -118,6 +146,8 @@ impl fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("time_zone", &self.time_zone)
             .field("db_timeout", &self.db_timeout)
+            .field("async_directory", &self.async_directory.is_some())
+            .field("lookup_cache", &self.lookup_cache)
             .field("pool_stats", &self.pool_stats.is_some())
             .field("rate_limits", &self.rate_limits)
             .finish_non_exhaustive()

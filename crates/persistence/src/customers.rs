@@ -145,8 +145,14 @@ pub struct NewCustomer {
 /// ignore case and trailing spaces: [`find_candidates`] keeps only the rows
 /// that match exactly.
 /// A macro, so [`crate::plan`] explains the very statement the lookup runs.
+/// The third argument, the backend whose SQL to build, defaults to
+/// [`MultiBackend`](crate::MultiBackend); the async PostgreSQL directory
+/// renders the same query for `diesel::pg::Pg`.
 macro_rules! candidates_query {
     ($spellings:expr, $allowed_statuses:expr) => {
+        $crate::customers::candidates_query!($spellings, $allowed_statuses, $crate::MultiBackend)
+    };
+    ($spellings:expr, $allowed_statuses:expr, $backend:ty) => {
         $crate::schema::customers::table
             .left_join($crate::schema::depos::table)
             .filter(
@@ -157,12 +163,8 @@ macro_rules! candidates_query {
             .filter($crate::schema::customers::deleted_at.is_null())
             .filter($crate::schema::customers::status_pelanggan.eq_any($allowed_statuses))
             .select((
-                <$crate::customers::CustomerRecord as diesel::SelectableHelper<
-                    $crate::MultiBackend,
-                >>::as_select(),
-                <Option<$crate::depos::DepoRecord> as diesel::SelectableHelper<
-                    $crate::MultiBackend,
-                >>::as_select(),
+                <$crate::customers::CustomerRecord as diesel::SelectableHelper<$backend>>::as_select(),
+                <Option<$crate::depos::DepoRecord> as diesel::SelectableHelper<$backend>>::as_select(),
             ))
     };
 }
@@ -199,40 +201,50 @@ pub fn find_candidates(
                 .as_ref()
                 .is_some_and(|status| allowed_statuses.contains(status))
     });
-    let wants_activity = match query.activity {
-        ActivityScope::WhenSeveral => rows.len() > 1,
-        ActivityScope::Always => !rows.is_empty(),
-    };
-    let figures: Option<HashMap<i64, TransactionActivity>> = if wants_activity {
+    let figures = if wants_activity(query.activity, rows.len()) {
         let ids: Vec<i64> = rows.iter().map(|(customer, _)| customer.id).collect();
-        let activity = transactions::activity(conn, &ids, query.window_start)?;
-        Some(
-            activity
-                .into_iter()
-                .map(|row| {
-                    (
-                        row.customer_id,
-                        TransactionActivity {
-                            recent_transactions: u64::try_from(row.recent_transactions)
-                                .unwrap_or(0),
-                            last_transaction: row.last_transaction,
-                        },
-                    )
-                })
-                .collect(),
-        )
+        Some(transactions::activity(conn, &ids, query.window_start)?)
     } else {
         None
     };
-    Ok(rows
-        .into_iter()
+    Ok(into_candidates(rows, figures))
+}
+
+/// Whether a lookup asking for `scope` needs query 2 for `candidates` rows.
+pub(crate) const fn wants_activity(scope: ActivityScope, candidates: usize) -> bool {
+    match scope {
+        ActivityScope::WhenSeveral => candidates > 1,
+        ActivityScope::Always => candidates > 0,
+    }
+}
+
+/// The domain's candidates from query 1's rows and, when it ran, query 2's:
+/// a candidate without a row of figures has none (zero, `None`).
+pub(crate) fn into_candidates(
+    rows: Vec<(CustomerRecord, Option<DepoRecord>)>,
+    figures: Option<Vec<transactions::ActivityRow>>,
+) -> Vec<Candidate> {
+    let figures: Option<HashMap<i64, TransactionActivity>> = figures.map(|rows| {
+        rows.into_iter()
+            .map(|row| {
+                (
+                    row.customer_id,
+                    TransactionActivity {
+                        recent_transactions: u64::try_from(row.recent_transactions).unwrap_or(0),
+                        last_transaction: row.last_transaction,
+                    },
+                )
+            })
+            .collect()
+    });
+    rows.into_iter()
         .map(|(customer, depo)| Candidate {
             activity: figures
                 .as_ref()
                 .map(|by_id| by_id.get(&customer.id).copied().unwrap_or_default()),
             customer: customer.into_domain(depo),
         })
-        .collect())
+        .collect()
 }
 
 /// Inserts customers (in batches); returns how many rows were inserted.

@@ -35,6 +35,8 @@ mod directory;
 mod engine;
 mod error;
 mod migrate;
+#[cfg(feature = "postgres")]
+mod pg_async;
 pub mod plan;
 mod pool;
 pub mod schema;
@@ -55,6 +57,8 @@ pub use migrate::POSTGRES_MIGRATIONS;
 #[cfg(feature = "sqlite")]
 pub use migrate::SQLITE_MIGRATIONS;
 pub use migrate::{known_versions, run_migrations, run_pending_migrations};
+#[cfg(feature = "postgres")]
+pub use pg_async::{AsyncPgDirectory, AsyncPgError};
 pub use pool::{
     DbPool, PoolSettings, PoolWaits, PooledConnection, build_observed_pool, build_pool,
 };

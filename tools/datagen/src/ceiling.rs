@@ -1,6 +1,11 @@
-//! The query ceiling: the service's own lookup (`find_customer` over
-//! `DieselCustomerDirectory`, the very statements the server runs) called
-//! from N threads over a pool of the server's size, with no HTTP.
+//! The query ceiling: the service's own lookup over the directory the
+//! server uses, with no HTTP, and as many connections as the server.
+//!
+//! On PostgreSQL that is `find_customer_async` over `AsyncPgDirectory`:
+//! one thread per core (as the server's workers), each a current-thread
+//! runtime running its share of the N concurrent callers. Elsewhere it is
+//! `find_customer` over `DieselCustomerDirectory` from N threads over a pool
+//! of the server's size.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -9,8 +14,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 use chrono::Utc;
 use chrono_tz::Tz;
-use klikorder_domain::{PhoneNumber, find_customer};
-use klikorder_persistence::{DieselCustomerDirectory, PoolSettings, build_pool};
+use klikorder_domain::{DirectoryError, Found, PhoneNumber, find_customer, find_customer_async};
+use klikorder_persistence::{
+    AsyncPgDirectory, DieselCustomerDirectory, Engine, PoolSettings, build_pool,
+};
 
 use crate::cpu::Snapshot;
 
@@ -48,25 +55,50 @@ struct ThreadResult {
     first_error: Option<String>,
 }
 
-/// Runs the ceiling and prints one `key=value …` line on stdout.
-pub fn run(settings: &Settings, out: &mut impl std::io::Write) -> Result<()> {
-    if settings.inputs.is_empty() {
-        bail!("the lookups file has no input");
+impl ThreadResult {
+    /// Counts one lookup if it ran while measuring.
+    fn record(
+        &mut self,
+        phase: &AtomicU8,
+        state: u8,
+        took: Duration,
+        outcome: Result<Option<Found>, DirectoryError>,
+    ) {
+        if state != MEASURING || phase.load(Ordering::Relaxed) != MEASURING {
+            return;
+        }
+        self.latencies_ns
+            .push(u64::try_from(took.as_nanos()).unwrap_or(u64::MAX));
+        match outcome {
+            Ok(Some(_)) => self.found += 1,
+            Ok(None) => self.not_found += 1,
+            Err(error) => {
+                self.errors += 1;
+                self.first_error.get_or_insert(error.to_string());
+            }
+        }
     }
-    // Normalized up front: the ceiling is the database side of a lookup
-    // (the server normalizes on its HTTP workers). Under 32 threads on 2
-    // cores, `PhoneNumber::parse` is far dearer than its single-thread
-    // criterion figure (regex caches are thrown away under contention), and
-    // would make the harness, not the database, the limit.
-    let inputs: Vec<PhoneNumber> = settings
-        .inputs
-        .iter()
-        .map(|input| {
-            PhoneNumber::parse(input).with_context(|| format!("invalid lookup input {input:?}"))
-        })
-        .collect::<Result<_>>()?;
-    let inputs = Arc::new(inputs);
-    klikorder_domain::warm_up();
+
+    fn merge(&mut self, part: Self) {
+        self.latencies_ns.extend(part.latencies_ns);
+        self.found += part.found;
+        self.not_found += part.not_found;
+        self.errors += part.errors;
+        if self.first_error.is_none() {
+            self.first_error = part.first_error;
+        }
+    }
+}
+
+/// Threads that each return their callers' results.
+type Callers = Vec<std::thread::JoinHandle<Vec<ThreadResult>>>;
+
+/// `settings.threads` threads calling the blocking directory over a pool.
+fn blocking_callers(
+    settings: &Settings,
+    inputs: &Arc<Vec<PhoneNumber>>,
+    phase: &Arc<AtomicU8>,
+) -> Result<Callers> {
     let pool = build_pool(
         &settings.database_url,
         &PoolSettings {
@@ -78,15 +110,13 @@ pub fn run(settings: &Settings, out: &mut impl std::io::Write) -> Result<()> {
         pool,
         settings.statuses.clone(),
     ));
-    let database = postgres_database(&settings.database_url);
-    let phase = Arc::new(AtomicU8::new(WARMING));
-    let handles: Vec<_> = (0..settings.threads)
+    let threads = settings.threads.max(1);
+    Ok((0..threads)
         .map(|t| {
             let directory = Arc::clone(&directory);
-            let inputs = Arc::clone(&inputs);
-            let phase = Arc::clone(&phase);
+            let inputs = Arc::clone(inputs);
+            let phase = Arc::clone(phase);
             let zone = settings.zone;
-            let threads = settings.threads.max(1);
             std::thread::spawn(move || {
                 let mut result = ThreadResult::default();
                 let mut i = t * inputs.len() / threads;
@@ -98,27 +128,97 @@ pub fn run(settings: &Settings, out: &mut impl std::io::Write) -> Result<()> {
                     let phone = &inputs[i % inputs.len()];
                     i += 1;
                     let started = Instant::now();
-                    let outcome = find_customer(&*directory, phone, Utc::now(), &zone)
-                        .map_err(|e| e.to_string());
-                    let took = started.elapsed();
-                    if state == MEASURING && phase.load(Ordering::Relaxed) == MEASURING {
-                        result
-                            .latencies_ns
-                            .push(u64::try_from(took.as_nanos()).unwrap_or(u64::MAX));
-                        match outcome {
-                            Ok(Some(_)) => result.found += 1,
-                            Ok(None) => result.not_found += 1,
-                            Err(error) => {
-                                result.errors += 1;
-                                result.first_error.get_or_insert(error);
-                            }
-                        }
-                    }
+                    let outcome = find_customer(&*directory, phone, Utc::now(), &zone);
+                    result.record(&phase, state, started.elapsed(), outcome);
                 }
-                result
+                vec![result]
             })
         })
-        .collect();
+        .collect())
+}
+
+/// One thread per core, each a current-thread runtime running its share of
+/// `settings.threads` concurrent callers of the async directory.
+fn async_callers(
+    settings: &Settings,
+    inputs: &Arc<Vec<PhoneNumber>>,
+    phase: &Arc<AtomicU8>,
+) -> Result<Callers> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let directory = Arc::new(AsyncPgDirectory::new(
+        &settings.database_url,
+        settings.statuses.clone(),
+        usize::try_from(settings.pool_size)?,
+        cores,
+        Duration::from_secs(10),
+    )?);
+    let callers = settings.threads.max(1);
+    Ok((0..cores)
+        .map(|core| {
+            let directory = Arc::clone(&directory);
+            let inputs = Arc::clone(inputs);
+            let phase = Arc::clone(phase);
+            let zone = settings.zone;
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a tokio runtime");
+                runtime.block_on(async move {
+                    let mut tasks = tokio::task::JoinSet::new();
+                    for t in (core..callers).step_by(cores) {
+                        let directory = Arc::clone(&directory);
+                        let inputs = Arc::clone(&inputs);
+                        let phase = Arc::clone(&phase);
+                        tasks.spawn(async move {
+                            let mut result = ThreadResult::default();
+                            let mut i = t * inputs.len() / callers;
+                            loop {
+                                let state = phase.load(Ordering::Relaxed);
+                                if state == STOPPING {
+                                    break;
+                                }
+                                let phone = &inputs[i % inputs.len()];
+                                i += 1;
+                                let started = Instant::now();
+                                let outcome =
+                                    find_customer_async(&*directory, phone, Utc::now(), &zone)
+                                        .await;
+                                result.record(&phase, state, started.elapsed(), outcome);
+                            }
+                            result
+                        });
+                    }
+                    tasks.join_all().await
+                })
+            })
+        })
+        .collect())
+}
+
+/// Runs the ceiling and prints one `key=value …` line on stdout.
+pub fn run(settings: &Settings, out: &mut impl std::io::Write) -> Result<()> {
+    if settings.inputs.is_empty() {
+        bail!("the lookups file has no input");
+    }
+    // Normalized up front: the ceiling is the database side of a lookup
+    // (the server normalizes on its HTTP workers).
+    let inputs: Vec<PhoneNumber> = settings
+        .inputs
+        .iter()
+        .map(|input| {
+            PhoneNumber::parse(input).with_context(|| format!("invalid lookup input {input:?}"))
+        })
+        .collect::<Result<_>>()?;
+    let inputs = Arc::new(inputs);
+    klikorder_domain::warm_up();
+    let database = postgres_database(&settings.database_url);
+    let phase = Arc::new(AtomicU8::new(WARMING));
+    let handles = if Engine::from_url(&settings.database_url)? == Engine::Postgres {
+        async_callers(settings, &inputs, &phase)?
+    } else {
+        blocking_callers(settings, &inputs, &phase)?
+    };
     std::thread::sleep(settings.warmup);
     let before = Snapshot::take(database.as_deref());
     let started = Instant::now();
@@ -129,15 +229,11 @@ pub fn run(settings: &Settings, out: &mut impl std::io::Write) -> Result<()> {
     let after = Snapshot::take(database.as_deref());
     let mut total = ThreadResult::default();
     for handle in handles {
-        let Ok(part) = handle.join() else {
+        let Ok(parts) = handle.join() else {
             bail!("a caller thread panicked");
         };
-        total.latencies_ns.extend(part.latencies_ns);
-        total.found += part.found;
-        total.not_found += part.not_found;
-        total.errors += part.errors;
-        if total.first_error.is_none() {
-            total.first_error = part.first_error;
+        for part in parts {
+            total.merge(part);
         }
     }
     total.latencies_ns.sort_unstable();

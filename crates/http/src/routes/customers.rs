@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderName;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use klikorder_auth::AuthenticatedClient;
-use klikorder_domain::{Found, PhoneNumber, find_customer};
+use klikorder_domain::{Found, PhoneNumber, find_customer, find_customer_async};
 
-use super::on_database;
+use super::{on_async_database, on_database};
+use crate::cache::CachedLookup;
 use crate::metrics::{Limit, Operation, Outcome};
 use crate::response::{self, Failure, Success};
 use crate::{ApiError, AppState, access_log, query};
@@ -162,10 +164,49 @@ pub(crate) async fn find_by_phone(
     let phone = no_hp(&req).inspect_err(|_| state.metrics.lookup_outcome(Outcome::Invalid))?;
     access_log::note_phone(&req, &phone);
 
-    let found = look_up(&state, phone.clone()).await.inspect_err(|error| {
-        state.metrics.lookup_outcome(Outcome::Error);
-        state.metrics.database_error(Operation::Lookup, error);
-    })?;
+    let Some(cache) = &state.lookup_cache else {
+        let found = look_up(&state, &phone).await?;
+        return answer(&state, found.as_ref(), &phone).map(|(response, _)| response);
+    };
+    if let Some(cached) = cache.get(&phone) {
+        state.metrics.lookup_cache(true);
+        let CachedLookup::Found { body, decided_by } = cached else {
+            state.metrics.lookup_outcome(Outcome::NotFound);
+            return Err(ApiError::CustomerNotFound);
+        };
+        state.metrics.lookup_found(decided_by);
+        return Ok(response::json_bytes(StatusCode::OK, body));
+    }
+    state.metrics.lookup_cache(false);
+    let found = look_up(&state, &phone).await?;
+    match answer(&state, found.as_ref(), &phone) {
+        Ok((response, body)) => {
+            if let (Some(found), Some(body)) = (found, body) {
+                cache.insert(
+                    &phone,
+                    CachedLookup::Found {
+                        body,
+                        decided_by: found.decided_by,
+                    },
+                );
+            }
+            Ok(response)
+        }
+        Err(ApiError::CustomerNotFound) => {
+            cache.insert(&phone, CachedLookup::NotFound);
+            Err(ApiError::CustomerNotFound)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// The answer to a lookup that went to the database, counted in the
+/// metrics: 200 with the customer (and its body, for the cache) or 404.
+fn answer(
+    state: &AppState,
+    found: Option<&Found>,
+    phone: &PhoneNumber,
+) -> Result<(HttpResponse, Option<Bytes>), ApiError> {
     let Some(found) = found else {
         state.metrics.lookup_outcome(Outcome::NotFound);
         return Err(ApiError::CustomerNotFound);
@@ -177,10 +218,14 @@ pub(crate) async fn find_by_phone(
         found.candidates,
         found.decided_by
     );
-    Ok(response::json(
-        StatusCode::OK,
-        &Success::found_for(&found.customer, Some(&phone)),
-    ))
+    let body = response::serialize(&Success::found_for(&found.customer, Some(phone)));
+    Ok(match body {
+        Some(body) => (
+            response::json_bytes(StatusCode::OK, body.clone()),
+            Some(body),
+        ),
+        None => (response::internal_error(), None),
+    })
 }
 
 /// Checks the credentials headers, within the rate limits:
@@ -248,14 +293,28 @@ fn no_hp(req: &HttpRequest) -> Result<PhoneNumber, ApiError> {
     Ok(PhoneNumber::parse(&raw)?)
 }
 
-/// Runs the lookup use case in one blocking task, bounded by `db_timeout`.
-async fn look_up(state: &AppState, phone: PhoneNumber) -> Result<Option<Found>, ApiError> {
-    let directory = Arc::clone(&state.directory);
+/// Runs the lookup use case, bounded by `db_timeout`: awaited on this
+/// worker over an async directory, else in one blocking task. Failures are
+/// counted in the metrics.
+async fn look_up(state: &AppState, phone: &PhoneNumber) -> Result<Option<Found>, ApiError> {
     let now = (state.clock)();
     let zone = state.time_zone;
-    let found = on_database(state, move || {
-        find_customer(&*directory, &phone, now, &zone)
+    let found = if let Some(directory) = &state.async_directory {
+        let lookup = find_customer_async(&**directory, phone, now, &zone);
+        on_async_database(state, lookup)
+            .await
+            .and_then(|found| Ok(found?))
+    } else {
+        let directory = Arc::clone(&state.directory);
+        let phone = phone.clone();
+        on_database(state, move || {
+            find_customer(&*directory, &phone, now, &zone)
+        })
+        .await
+        .and_then(|found| Ok(found?))
+    };
+    found.inspect_err(|error| {
+        state.metrics.lookup_outcome(Outcome::Error);
+        state.metrics.database_error(Operation::Lookup, error);
     })
-    .await??;
-    Ok(found)
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-use super::on_database;
+use super::{on_async_database, on_database};
 use crate::error::Chain;
 use crate::metrics::Operation;
 use crate::response::{self, Health};
@@ -66,8 +66,12 @@ selain itu 503. Tanpa kredensial, tanpa data pelanggan. Hanya di alamat admin bi
     )
 )]
 pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let directory = Arc::clone(&state.directory);
-    let outcome = on_database(&state, move || directory.ping()).await;
+    let outcome = if let Some(directory) = &state.async_directory {
+        on_async_database(&state, directory.ping()).await
+    } else {
+        let directory = Arc::clone(&state.directory);
+        on_database(&state, move || directory.ping()).await
+    };
     let failure = match outcome {
         Ok(Ok(())) => return response::json(StatusCode::OK, &Health::OK),
         Ok(Err(error)) => {

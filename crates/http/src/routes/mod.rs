@@ -124,3 +124,16 @@ where
         Err(_elapsed) => Err(ApiError::Timeout(limit)),
     }
 }
+
+/// Awaits async database work on this worker, bounded by the state's
+/// `db_timeout`; past it the work is dropped (abandoned) and the answer is
+/// 503.
+async fn on_async_database<R>(
+    state: &AppState,
+    work: impl std::future::Future<Output = R>,
+) -> Result<R, ApiError> {
+    let limit = state.db_timeout;
+    actix_web::rt::time::timeout(limit, work)
+        .await
+        .map_err(|_elapsed| ApiError::Timeout(limit))
+}

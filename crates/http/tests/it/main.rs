@@ -11,11 +11,13 @@
 
 mod access_log;
 mod admin;
+mod async_directory;
 mod auth;
 mod customers;
 mod docs_page;
 mod fuzz;
 mod hostile;
+mod lookup_cache;
 mod metrics;
 mod openapi;
 mod rate_limit;

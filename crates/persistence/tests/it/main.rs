@@ -55,6 +55,7 @@ macro_rules! engine_tests {
 }
 
 mod activity;
+mod async_pg;
 mod check;
 mod clients;
 mod connect;

@@ -1,0 +1,522 @@
+//! [`AsyncCustomerDirectory`] over PostgreSQL with an async driver
+//! (tokio-postgres, the driver under diesel-async): the lookup's hot path.
+//!
+//! Why not the pooled diesel connections: each lookup over them hands the
+//! request from the HTTP worker to a blocking thread and back, and blocks
+//! that thread on the socket; on 2 cores those hand-offs cost more CPU than
+//! the query (docs/benchmarks.md). Here the HTTP worker itself sends the
+//! query and awaits the answer, and concurrent lookups share a connection
+//! (tokio-postgres pipelines them).
+//!
+//! The statements are still diesel's: their text is rendered once from the
+//! same query builders as [`crate::customers::find_candidates`] (for
+//! `diesel::pg::Pg`), prepared once per connection, and their rows are read
+//! in the builders' column order; the engine tests check that both paths
+//! return the same candidates.
+//!
+//! Connections: `connections` in all, spread over the threads that call
+//! (each thread keeps to its own share, so a connection's I/O runs on the
+//! thread whose requests use it). A connection is opened on first use, and
+//! replaced when it closes or when a query on it is abandoned before its
+//! answer (a deadline passed: the network may be stalled), so the
+//! directory recovers from an outage without a restart.
+
+use std::cell::Cell;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::query_builder::{QueryBuilder, QueryFragment};
+use klikorder_domain::{
+    AsyncCustomerDirectory, Candidate, CandidateQuery, DirectoryError, PortFuture,
+};
+use tokio_postgres::config::SslMode;
+use tokio_postgres::{Client, NoTls, Row, Statement};
+
+use crate::customers::{CustomerRecord, candidates_query, into_candidates, wants_activity};
+use crate::depos::DepoRecord;
+use crate::transactions::{ActivityRow, activity_query};
+
+/// Why an [`AsyncPgDirectory`] cannot be built for a URL.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AsyncPgError {
+    /// The URL is not one tokio-postgres understands.
+    #[error("the async PostgreSQL driver cannot read this URL: {0}")]
+    Url(String),
+    /// The URL asks for TLS, which this driver is built without.
+    #[error("the async PostgreSQL driver is built without TLS, and the URL requires it")]
+    TlsRequired,
+    /// A statement could not be rendered (a bug).
+    #[error("rendering the lookup's SQL failed: {0}")]
+    Render(diesel::result::Error),
+}
+
+/// The lookup over PostgreSQL without blocking a thread.
+///
+/// Must be called from within a tokio runtime (each connection's I/O task
+/// is spawned on the runtime of the thread that opened it), such as an
+/// actix-web worker.
+#[derive(Clone)]
+pub struct AsyncPgDirectory {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: tokio_postgres::Config,
+    statements: Statements,
+    allowed_statuses: Vec<String>,
+    /// `threads × per_thread` slots; thread `t` uses slots
+    /// `t·per_thread …`, round robin.
+    slots: Vec<Slot>,
+    threads: usize,
+    per_thread: usize,
+}
+
+/// The two statements' text, rendered from diesel's builders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Statements {
+    /// Query 1; binds `$1`, `$2`: the spellings (for `no_hp`, `no_hp_goovi`),
+    /// `$3`: the allowed statuses.
+    candidates: String,
+    /// Query 2; binds `$1`: the window start, `$2`: the customer ids.
+    activity: String,
+}
+
+impl Statements {
+    fn render() -> Result<Self, diesel::result::Error> {
+        let none: Vec<String> = Vec::new();
+        let ids: Vec<i64> = Vec::new();
+        let epoch = NaiveDateTime::default();
+        Ok(Self {
+            candidates: sql(&candidates_query!(&none, &none, Pg))?,
+            activity: sql(&activity_query!(&ids, epoch))?,
+        })
+    }
+}
+
+fn sql(query: &impl QueryFragment<Pg>) -> Result<String, diesel::result::Error> {
+    let mut builder = diesel::pg::PgQueryBuilder::default();
+    query.to_sql(&mut builder, &Pg)?;
+    Ok(builder.finish())
+}
+
+/// One connection's place: the open connection, if any, and a lock that
+/// lets one caller at a time open it.
+#[derive(Default)]
+struct Slot {
+    open: Mutex<Option<Arc<Connection>>>,
+    opening: tokio::sync::Mutex<()>,
+}
+
+impl Slot {
+    fn current(&self) -> Option<Arc<Connection>> {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.as_ref()
+            .filter(|conn| !conn.client.is_closed())
+            .cloned()
+    }
+
+    /// Forgets `conn` if it is still this slot's connection.
+    fn discard(&self, conn: &Arc<Connection>) {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        if open
+            .as_ref()
+            .is_some_and(|current| Arc::ptr_eq(current, conn))
+        {
+            *open = None;
+        }
+    }
+}
+
+/// An open connection with the lookup's statements prepared on it.
+struct Connection {
+    client: Client,
+    candidates: Statement,
+    activity: Statement,
+}
+
+/// Numbers the threads that call, in order of first call.
+static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's number and its round-robin counter.
+    static THREAD: (usize, Cell<usize>) = (NEXT_THREAD.fetch_add(1, Ordering::Relaxed), Cell::new(0));
+}
+
+impl AsyncPgDirectory {
+    /// A directory over the PostgreSQL database at `url` (a libpq-style URL,
+    /// `postgres://user:password@host:port/db?…`), returning only customers
+    /// whose status is one of `allowed_statuses`, with `connections` in all
+    /// spread over `threads` calling threads (the HTTP workers). Nothing
+    /// connects until the first lookup.
+    ///
+    /// `connect_timeout` bounds opening a connection when the URL sets none.
+    ///
+    /// # Errors
+    ///
+    /// [`AsyncPgError`] when the URL cannot be used by this driver (the
+    /// caller may fall back to [`crate::DieselCustomerDirectory`]).
+    pub fn new(
+        url: &str,
+        allowed_statuses: Vec<String>,
+        connections: usize,
+        threads: usize,
+        connect_timeout: Duration,
+    ) -> Result<Self, AsyncPgError> {
+        let mut config = tokio_postgres::Config::from_str(url)
+            // The driver's message names the part it could not read; the
+            // URL itself (and its password) is left out.
+            .map_err(|error| AsyncPgError::Url(error.to_string()))?;
+        if config.get_ssl_mode() == SslMode::Require {
+            return Err(AsyncPgError::TlsRequired);
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(connect_timeout);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("klikorder-server");
+        }
+        let threads = threads.max(1);
+        let per_thread = connections.max(1).div_ceil(threads);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                statements: Statements::render().map_err(AsyncPgError::Render)?,
+                allowed_statuses,
+                slots: (0..threads * per_thread).map(|_| Slot::default()).collect(),
+                threads,
+                per_thread,
+            }),
+        })
+    }
+
+    /// How many connections it opens at most.
+    #[must_use]
+    pub fn max_connections(&self) -> usize {
+        self.inner.slots.len()
+    }
+
+    /// How many connections are open now.
+    #[must_use]
+    pub fn open_connections(&self) -> usize {
+        self.inner
+            .slots
+            .iter()
+            .filter(|slot| slot.current().is_some())
+            .count()
+    }
+}
+
+impl Inner {
+    /// The slot this thread uses next.
+    fn slot(&self) -> &Slot {
+        let index = THREAD.with(|(thread, turn)| {
+            let round = turn.get();
+            turn.set(round.wrapping_add(1));
+            (thread % self.threads) * self.per_thread + round % self.per_thread
+        });
+        &self.slots[index]
+    }
+
+    async fn connection(&self, slot: &Slot) -> Result<Arc<Connection>, DirectoryError> {
+        if let Some(conn) = slot.current() {
+            return Ok(conn);
+        }
+        let _opening = slot.opening.lock().await;
+        if let Some(conn) = slot.current() {
+            return Ok(conn);
+        }
+        let conn = Arc::new(self.open().await.map_err(unavailable)?);
+        *slot.open.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&conn));
+        Ok(conn)
+    }
+
+    async fn open(&self) -> Result<Connection, tokio_postgres::Error> {
+        let (client, connection) = self.config.connect(NoTls).await?;
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                log::warn!("lookup database connection closed: {error}");
+            }
+        });
+        // As on the pooled connections (connection.rs): keep the generic
+        // plan of the array-parameter statements instead of re-planning.
+        client
+            .batch_execute("SET plan_cache_mode = force_generic_plan")
+            .await?;
+        let candidates = client.prepare(&self.statements.candidates).await?;
+        let activity = client.prepare(&self.statements.activity).await?;
+        log::debug!("lookup database connection opened");
+        Ok(Connection {
+            client,
+            candidates,
+            activity,
+        })
+    }
+
+    async fn find_candidates(
+        &self,
+        query: CandidateQuery,
+    ) -> Result<Vec<Candidate>, DirectoryError> {
+        let slot = self.slot();
+        let conn = self.connection(slot).await?;
+        // Until the answers are in, dropping this future (a deadline) drops
+        // the guard, which retires the connection: it may be stalled.
+        let guard = AbandonGuard {
+            slot,
+            conn: &conn,
+            armed: true,
+        };
+        let spellings = query.phone.stored_spellings();
+        let spellings: &[String] = &spellings;
+        let rows = conn
+            .client
+            .query(
+                &conn.candidates,
+                &[&spellings, &spellings, &self.allowed_statuses],
+            )
+            .await
+            .map_err(|error| query_error(slot, &conn, error))?
+            .iter()
+            .map(candidate_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| query_error(slot, &conn, error))?;
+        let figures = if wants_activity(query.activity, rows.len()) {
+            let ids: Vec<i64> = rows.iter().map(|(customer, _)| customer.id).collect();
+            let figures = conn
+                .client
+                .query(&conn.activity, &[&query.window_start, &ids])
+                .await
+                .map_err(|error| query_error(slot, &conn, error))?
+                .iter()
+                .map(activity_row)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|error| query_error(slot, &conn, error))?;
+            Some(figures)
+        } else {
+            None
+        };
+        guard.disarm();
+        Ok(into_candidates(rows, figures))
+    }
+
+    async fn ping(&self) -> Result<(), DirectoryError> {
+        let slot = self.slot();
+        let conn = self.connection(slot).await?;
+        let guard = AbandonGuard {
+            slot,
+            conn: &conn,
+            armed: true,
+        };
+        conn.client
+            .simple_query("SELECT 1")
+            .await
+            .map_err(|error| query_error(slot, &conn, error))?;
+        guard.disarm();
+        Ok(())
+    }
+}
+
+/// Retires a connection whose query was abandoned mid-way.
+struct AbandonGuard<'a> {
+    slot: &'a Slot,
+    conn: &'a Arc<Connection>,
+    armed: bool,
+}
+
+impl AbandonGuard<'_> {
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for AbandonGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.slot.discard(self.conn);
+        }
+    }
+}
+
+fn unavailable(error: tokio_postgres::Error) -> DirectoryError {
+    DirectoryError::Unavailable(Box::new(error))
+}
+
+/// The database refused the query ([`DirectoryError::Failed`]), or the
+/// connection is gone or going ([`DirectoryError::Unavailable`], and the
+/// slot opens a new one next time): closed, an I/O error, or the server
+/// ending the session (FATAL, such as an administrator's kill or a
+/// shutdown: SQLSTATE classes 57 and 08).
+fn query_error(
+    slot: &Slot,
+    conn: &Arc<Connection>,
+    error: tokio_postgres::Error,
+) -> DirectoryError {
+    let refused_query = !conn.client.is_closed()
+        && error.as_db_error().is_some_and(|db| {
+            let code = db.code().code();
+            !matches!(db.severity(), "FATAL" | "PANIC")
+                && !code.starts_with("57")
+                && !code.starts_with("08")
+        });
+    if refused_query {
+        DirectoryError::Failed(Box::new(error))
+    } else {
+        slot.discard(conn);
+        DirectoryError::Unavailable(Box::new(error))
+    }
+}
+
+/// A row of query 1, in the builder's column order: the 17 columns of
+/// [`CustomerRecord`], then the depot's id, kode and nama (NULL without one).
+fn candidate_row(row: &Row) -> Result<(CustomerRecord, Option<DepoRecord>), tokio_postgres::Error> {
+    let customer = CustomerRecord {
+        id: row.try_get(0)?,
+        kode: row.try_get(1)?,
+        nama: row.try_get(2)?,
+        nama_pemilik: row.try_get(3)?,
+        kontak_person: row.try_get(4)?,
+        no_hp: row.try_get(5)?,
+        no_hp_goovi: row.try_get(6)?,
+        status_pelanggan: row.try_get(7)?,
+        keperluan_pelanggan: row.try_get(8)?,
+        latitude: row.try_get(9)?,
+        longitude: row.try_get(10)?,
+        alamat_lengkap: row.try_get(11)?,
+        kelurahan: row.try_get(12)?,
+        kecamatan: row.try_get(13)?,
+        kota: row.try_get(14)?,
+        provinsi: row.try_get(15)?,
+        created_at: row.try_get(16)?,
+    };
+    let depo = match row.try_get::<_, Option<i64>>(17)? {
+        Some(id) => Some(DepoRecord {
+            id,
+            kode: row.try_get(18)?,
+            nama: row.try_get(19)?,
+        }),
+        None => None,
+    };
+    Ok((customer, depo))
+}
+
+/// A row of query 2: customer id, recent count, latest date.
+fn activity_row(row: &Row) -> Result<ActivityRow, tokio_postgres::Error> {
+    Ok(ActivityRow {
+        customer_id: row.try_get(0)?,
+        recent_transactions: row.try_get(1)?,
+        last_transaction: row.try_get(2)?,
+    })
+}
+
+impl AsyncCustomerDirectory for AsyncPgDirectory {
+    fn find_candidates(
+        &self,
+        query: CandidateQuery,
+    ) -> PortFuture<Result<Vec<Candidate>, DirectoryError>> {
+        let inner = Arc::clone(&self.inner);
+        Box::pin(async move { inner.find_candidates(query).await })
+    }
+
+    fn ping(&self) -> PortFuture<Result<(), DirectoryError>> {
+        let inner = Arc::clone(&self.inner);
+        Box::pin(async move { inner.ping().await })
+    }
+}
+
+impl std::fmt::Debug for AsyncPgDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The config holds the password: leave it out.
+        f.debug_struct("AsyncPgDirectory")
+            .field("connections", &self.inner.slots.len())
+            .field("threads", &self.inner.threads)
+            .field("allowed_statuses", &self.inner.allowed_statuses)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_diesels_with_array_binds_in_the_expected_order() {
+        let statements = Statements::render().unwrap();
+        let candidates = &statements.candidates;
+        let no_hp = candidates.find(r#""customers"."no_hp" = ANY($1)"#).unwrap();
+        let goovi = candidates
+            .find(r#""customers"."no_hp_goovi" = ANY($2)"#)
+            .unwrap();
+        let status = candidates
+            .find(r#""customers"."status_pelanggan" = ANY($3)"#)
+            .unwrap();
+        assert!(no_hp < goovi && goovi < status, "{candidates}");
+        assert!(candidates.contains("LEFT OUTER JOIN"), "{candidates}");
+        assert!(!candidates.contains("$4"), "{candidates}");
+        // The row reader's column order: the customer's 17, then the depot.
+        let select = &candidates[..candidates.find(" FROM ").unwrap()];
+        let columns: Vec<&str> = select.split(", ").collect();
+        assert_eq!(columns.len(), 20, "{select}");
+        assert!(columns[0].ends_with(r#""customers"."id""#), "{select}");
+        assert_eq!(columns[16], r#""customers"."created_at""#);
+        assert_eq!(columns[17], r#""depos"."id""#);
+        assert_eq!(columns[19], r#""depos"."nama""#);
+
+        let activity = &statements.activity;
+        let window = activity.find(">= $1").unwrap();
+        let ids = activity
+            .find(r#""transactions"."customer_id" = ANY($2)"#)
+            .unwrap();
+        assert!(window < ids, "{activity}");
+        assert!(!activity.contains("$3"), "{activity}");
+    }
+
+    #[test]
+    fn urls_it_cannot_serve_are_refused_without_showing_the_password() {
+        let tls = AsyncPgDirectory::new(
+            "postgres://app:s3cret@db.example/klikorder?sslmode=require",
+            vec![],
+            4,
+            2,
+            Duration::from_secs(1),
+        )
+        .unwrap_err();
+        assert!(matches!(tls, AsyncPgError::TlsRequired));
+        let bad = AsyncPgDirectory::new(
+            "postgres://app:s3cret@db.example/klikorder?nonsense=1",
+            vec![],
+            4,
+            2,
+            Duration::from_secs(1),
+        )
+        .unwrap_err();
+        assert!(!bad.to_string().contains("s3cret"), "{bad}");
+    }
+
+    #[test]
+    fn connections_are_spread_over_the_threads() {
+        let directory = AsyncPgDirectory::new(
+            "postgres://postgres@127.0.0.1:1/none",
+            vec![],
+            4,
+            2,
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        assert_eq!(directory.max_connections(), 4);
+        assert_eq!(directory.open_connections(), 0);
+        let odd = AsyncPgDirectory::new(
+            "postgres://postgres@127.0.0.1:1/none",
+            vec![],
+            5,
+            2,
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        assert_eq!(odd.max_connections(), 6);
+    }
+}
