@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use klikorder_domain::{ActivityScope, Candidate, CandidateQuery, TransactionActivity};
 
 use crate::depos::DepoRecord;
+use crate::prepared::{PreparedBySql, on_engine};
 use crate::schema::customers;
 use crate::{DbConnection, transactions};
 
@@ -187,8 +188,9 @@ pub fn find_candidates(
     allowed_statuses: &[String],
 ) -> QueryResult<Vec<Candidate>> {
     let spellings = query.phone.stored_spellings();
-    let mut rows: Vec<(CustomerRecord, Option<DepoRecord>)> =
-        candidates_query!(&spellings, allowed_statuses).load(conn)?;
+    let mut rows: Vec<(CustomerRecord, Option<DepoRecord>)> = on_engine!(conn, |inner, Db| {
+        PreparedBySql(candidates_query!(&spellings, allowed_statuses, Db)).load(inner)
+    })?;
     // MySQL compares strings under the column's collation: Laravel's
     // utf8mb4_unicode_ci finds `verif` for `Verif` (and ignores trailing
     // spaces). Keep the rows that match exactly, as the other engines do.

@@ -39,6 +39,7 @@ mod migrate;
 mod pg_async;
 pub mod plan;
 mod pool;
+mod prepared;
 pub mod schema;
 mod schema_check;
 #[cfg(feature = "test-support")]

@@ -152,3 +152,46 @@ pub fn explain_activity(
 ) -> QueryResult<Vec<String>> {
     explain(conn, activity_query!(customer_ids, window_start))
 }
+
+/// Whether SQLite re-plans the lookup's statements on every call.
+///
+/// After an `ANALYZE`, the bundled SQLite (built with STAT4) keeps index
+/// samples in `sqlite_stat4`, and re-prepares any statement whose bound
+/// values could change its plan each time those values change: for the
+/// lookup, every call, which halved its throughput (docs/benchmarks.md).
+/// [`SQLITE_KEEP_STAT1_ONLY`] drops the samples — but check the plan after
+/// it ([`explain_candidates`]): with `sqlite_stat1` alone, a column that is
+/// mostly NULL (few `no_hp_goovi`) can make SQLite scan `customers`, which
+/// is far worse than re-planning. Always `false` on the other engines.
+///
+/// # Errors
+///
+/// The database's error.
+pub fn sqlite_replans_every_lookup(conn: &mut DbConnection) -> QueryResult<bool> {
+    #[cfg(feature = "sqlite")]
+    if let DbConnection::Sqlite(_) = conn {
+        use diesel::sql_types::BigInt;
+
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let has_table: Count = diesel::sql_query(
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat4'",
+        )
+        .get_result(conn)?;
+        if has_table.n == 0 {
+            return Ok(false);
+        }
+        let samples: Count =
+            diesel::sql_query("SELECT COUNT(*) AS n FROM sqlite_stat4").get_result(conn)?;
+        return Ok(samples.n > 0);
+    }
+    let _ = conn;
+    Ok(false)
+}
+
+/// Drops SQLite's STAT4 samples and reloads the statistics, keeping
+/// `sqlite_stat1` (see [`sqlite_replans_every_lookup`]).
+pub const SQLITE_KEEP_STAT1_ONLY: &str = "DELETE FROM sqlite_stat4; ANALYZE sqlite_schema;";

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::DbConnection;
+use crate::prepared::{PreparedBySql, on_engine};
 use crate::schema::transactions;
 
 /// A `transactions` row (named so it never clashes with database
@@ -77,8 +78,18 @@ pub fn activity(
     customer_ids: &[i64],
     window_start: NaiveDateTime,
 ) -> QueryResult<Vec<ActivityRow>> {
-    activity_query!(customer_ids, window_start).load(conn)
+    // Kept prepared per number of ids (see `crate::prepared`), up to a
+    // bound: a number shared by more customers is rare and runs unprepared.
+    if customer_ids.len() > MAX_PREPARED_IDS {
+        return activity_query!(customer_ids, window_start).load(conn);
+    }
+    on_engine!(conn, |inner| {
+        PreparedBySql(activity_query!(customer_ids, window_start)).load::<ActivityRow>(inner)
+    })
 }
+
+/// The most customer ids for which the activity statement stays prepared.
+const MAX_PREPARED_IDS: usize = 16;
 
 /// Inserts transactions (in batches); returns how many rows were inserted.
 /// Run it inside a transaction for speed and atomicity.

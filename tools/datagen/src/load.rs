@@ -465,9 +465,30 @@ fn generic(conn: &mut DbConnection, input: &Input<'_>, timings: &mut Timings) ->
     })?;
     if sqlite {
         conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; ANALYZE;")?;
+        keep_sqlite_stat1_only(conn)?;
     } else {
         conn.batch_execute("ANALYZE TABLE depos, customers, transactions")?;
     }
     timings.record("ANALYZE", at);
+    Ok(())
+}
+
+/// Drops SQLite's STAT4 samples when the lookup's plans still use the
+/// indexes without them: with samples, SQLite re-plans the lookup on every
+/// call (`plan::sqlite_replans_every_lookup`). Kept otherwise, and said so.
+fn keep_sqlite_stat1_only(conn: &mut DbConnection) -> Result<()> {
+    use klikorder_persistence::plan;
+
+    conn.batch_execute(plan::SQLITE_KEEP_STAT1_ONLY)?;
+    let probe = klikorder_domain::PhoneNumber::parse("081234567890")?;
+    let lines = plan::explain_candidates(conn, &probe, &["Verif".to_owned()])?;
+    if lines.iter().any(|line| line.starts_with("SCAN customers")) {
+        conn.batch_execute("ANALYZE")?;
+        eprintln!("  kept sqlite_stat4: without it SQLite would scan customers ({lines:?})");
+    } else {
+        eprintln!(
+            "  dropped sqlite_stat4 (SQLite would re-plan every lookup; the plan without it: {lines:?})"
+        );
+    }
     Ok(())
 }

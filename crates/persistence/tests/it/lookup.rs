@@ -19,6 +19,7 @@ engine_tests!(
     every_column_comes_back_as_stored,
     a_single_candidate_costs_one_statement,
     several_candidates_cost_two_statements,
+    statements_stay_prepared_across_lookups,
     explaining_loads_figures_even_for_one_candidate,
     ping_answers,
     an_exhausted_pool_is_unavailable,
@@ -300,6 +301,56 @@ fn several_candidates_cost_two_statements(db: &TestDatabase) {
     .unwrap();
     assert_eq!(ids(&found), BTreeSet::from([1, 2]));
     assert_eq!(counter.count(), 2);
+}
+
+/// Both statements are prepared once per connection and reused: their
+/// `IN` lists have bounded lengths (crate::prepared).
+fn statements_stay_prepared_across_lookups(db: &TestDatabase) {
+    use diesel::connection::{Connection, InstrumentationEvent};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let shared = "081234567006";
+    seed(
+        db,
+        &[],
+        &[
+            customer(1, Some(shared)),
+            customer(2, Some(shared)),
+            customer(3, Some("081234567007")),
+        ],
+        &[purchase(1, 2, at("2026-11-20 10:00:00"))],
+    );
+    let mut conn = db.connection().unwrap();
+    let prepared = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&prepared);
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        if matches!(event, InstrumentationEvent::CacheQuery { .. }) {
+            count.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let mut look_up = |number: &str| {
+        customers::find_candidates(
+            &mut conn,
+            &query(number, ActivityScope::WhenSeveral),
+            &verified(),
+        )
+        .unwrap()
+    };
+    assert_eq!(ids(&look_up(shared)), BTreeSet::from([1, 2]));
+    assert_eq!(
+        prepared.load(Ordering::SeqCst),
+        2,
+        "the candidate and activity statements are kept"
+    );
+    assert_eq!(ids(&look_up("081234567007")), BTreeSet::from([3]));
+    assert!(look_up("081234567999").is_empty());
+    assert_eq!(ids(&look_up(shared)), BTreeSet::from([1, 2]));
+    assert_eq!(
+        prepared.load(Ordering::SeqCst),
+        2,
+        "later lookups reuse the prepared statements"
+    );
 }
 
 fn explaining_loads_figures_even_for_one_candidate(db: &TestDatabase) {

@@ -10,7 +10,28 @@ use klikorder_persistence::{Engine, plan};
 
 use crate::support::{customer, depo, purchase, seed, verified, window_start};
 
-engine_tests!(the_lookup_statements_use_the_indexes);
+engine_tests!(
+    the_lookup_statements_use_the_indexes,
+    sqlite_statistics_that_replan_every_lookup_are_detected,
+);
+
+/// STAT4 samples (SQLite only) are seen, and the documented fix removes
+/// them.
+fn sqlite_statistics_that_replan_every_lookup_are_detected(db: &TestDatabase) {
+    let mut conn = db.connection().unwrap();
+    assert!(!plan::sqlite_replans_every_lookup(&mut conn).unwrap());
+    if db.engine() != Engine::Sqlite {
+        return;
+    }
+    let customers: Vec<NewCustomer> = (1..=200)
+        .map(|id| customer(id, Some(&number_of(id))))
+        .collect();
+    seed(db, &[], &customers, &[]);
+    conn.batch_execute("ANALYZE").unwrap();
+    assert!(plan::sqlite_replans_every_lookup(&mut conn).unwrap());
+    conn.batch_execute(plan::SQLITE_KEEP_STAT1_ONLY).unwrap();
+    assert!(!plan::sqlite_replans_every_lookup(&mut conn).unwrap());
+}
 
 const CUSTOMERS: i64 = 4000;
 const TRANSACTIONS_EACH: i64 = 5;
