@@ -10,6 +10,8 @@
 //! `null`.
 
 use std::io::Write as _;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use log::kv;
@@ -25,14 +27,86 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the process's logger.
-pub fn init(filter: &str, format: LogFormat) {
+/// Installs the process's logger. With `batched` (the server), lines go to
+/// stderr through [`BatchedStderr`]; otherwise (the CLI, whose progress bars
+/// share stderr) each line is written at once.
+pub fn init(filter: &str, format: LogFormat, batched: bool) {
     let mut builder = env_logger::Builder::new();
     builder.parse_filters(filter);
     if format == LogFormat::Json {
         builder.format(|out, record| writeln!(out, "{}", json_line(record, Utc::now())));
     }
+    if batched {
+        builder.target(env_logger::Target::Pipe(Box::new(BatchedStderr::start())));
+    }
     builder.init();
+}
+
+/// How often the background writer empties the batch.
+const BATCH_EVERY: Duration = Duration::from_millis(10);
+/// Past this many pending bytes (stderr is not keeping up), a logging
+/// thread writes the batch itself: lines wait, none is dropped.
+const MAX_PENDING_BYTES: usize = 1 << 20;
+
+/// Log lines waiting for the background writer.
+static PENDING: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+/// A log target that appends lines to a buffer that a background thread
+/// writes to stderr every [`BATCH_EVERY`]. Why: one `write` per line cost
+/// a fifth of a lookup's CPU under load, and the workers queued on
+/// stderr's lock (docs/benchmarks.md). Lines keep their order; [`flush`]
+/// writes what is pending (at exit, and on a panic).
+struct BatchedStderr;
+
+impl BatchedStderr {
+    fn start() -> Self {
+        let spawned = std::thread::Builder::new()
+            .name("log-writer".to_owned())
+            .spawn(|| {
+                loop {
+                    std::thread::sleep(BATCH_EVERY);
+                    flush();
+                }
+            });
+        if let Err(error) = spawned {
+            eprintln!("klikorder-server: cannot start the log writer ({error}); logging directly");
+        }
+        let default_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            flush();
+            default_hook(info);
+        }));
+        Self
+    }
+}
+
+impl std::io::Write for BatchedStderr {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+        pending.extend_from_slice(bytes);
+        if pending.len() >= MAX_PENDING_BYTES {
+            let batch = std::mem::take(&mut *pending);
+            // Under the lock, so that no later line overtakes this batch.
+            std::io::stderr().lock().write_all(&batch)?;
+        }
+        Ok(bytes.len())
+    }
+
+    /// The background writer writes; a line needs no flush of its own.
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes the pending log lines to stderr now.
+pub fn flush() {
+    let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+    if pending.is_empty() {
+        return;
+    }
+    let batch = std::mem::take(&mut *pending);
+    // Still under the lock: batches reach stderr in order.
+    let _ = std::io::stderr().lock().write_all(&batch);
 }
 
 /// The fixed fields; a key-value with one of these names is dropped rather

@@ -22,14 +22,17 @@ use crate::config::Config;
 fn main() -> ExitCode {
     let dotenv = dotenvy::dotenv();
     let cli = Cli::parse();
-    logging::init(&cli.settings.log, cli.settings.log_format);
+    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
+    logging::init(&cli.settings.log, cli.settings.log_format, serving);
     if let Err(error) = dotenv
         .map(drop)
         .or_else(|e| if e.not_found() { Ok(()) } else { Err(e) })
     {
         return fail(&anyhow::Error::new(error).context("cannot read .env"));
     }
-    match run(cli) {
+    let outcome = run(cli);
+    logging::flush();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error),
     }
@@ -48,6 +51,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn fail(error: &anyhow::Error) -> ExitCode {
+    logging::flush();
     eprintln!("klikorder-server: error: {error:#}");
     ExitCode::FAILURE
 }

@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use klikorder_auth::SnapshotRegistry;
+use klikorder_domain::AsyncCustomerDirectory;
 use klikorder_http::{AppState, LookupCache, PoolStats, RateLimits, ServerSettings, Tls};
 use klikorder_persistence::{
-    AsyncPgDirectory, DbPool, DieselApiClientStore, DieselCustomerDirectory, Engine, PoolSettings,
-    PoolWaits, build_observed_pool, run_pending_migrations,
+    AsyncPgDirectory, DbPool, DieselApiClientStore, DieselCustomerDirectory, Engine,
+    InlineCustomerDirectory, PoolSettings, PoolWaits, build_observed_pool, run_pending_migrations,
 };
 
 use crate::cli::ServeArgs;
@@ -187,13 +188,12 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
             .database_replica_url
             .as_deref()
             .unwrap_or(&config.database_url);
-        let async_directory = async_lookups(config, lookup_url);
         let stats_pool = lookup_pool.clone();
+        let blocking_directory =
+            DieselCustomerDirectory::new(lookup_pool, config.customer_statuses.clone());
+        let async_directory = async_lookups(config, lookup_url, &blocking_directory);
         let state = AppState::new(
-            Arc::new(DieselCustomerDirectory::new(
-                lookup_pool,
-                config.customer_statuses.clone(),
-            )),
+            Arc::new(blocking_directory),
             registry,
             config.time_zone,
             config.db_timeout,
@@ -212,7 +212,7 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
         // wait on the async side instead of parking threads on the pool.
         .with_database_concurrency(usize::try_from(config.db_pool_size).unwrap_or(usize::MAX));
         let state = match async_directory {
-            Some(directory) => state.with_async_directory(Arc::new(directory)),
+            Some(directory) => state.with_async_directory(directory),
             None => state,
         };
         let state = match config.lookup_cache {
@@ -278,31 +278,42 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
     })
 }
 
-/// The async PostgreSQL directory for lookups at `url`, when it is a
-/// PostgreSQL database this driver can reach: `DB_POOL_SIZE` connections
-/// spread over the workers. Otherwise (SQLite, MySQL, a URL that requires
-/// TLS) `None`, and lookups run on the pooled diesel connections.
-fn async_lookups(config: &Config, url: &str) -> Option<AsyncPgDirectory> {
-    if Engine::from_url(url).ok()? != Engine::Postgres {
-        return None;
-    }
-    match AsyncPgDirectory::new(
-        url,
-        config.customer_statuses.clone(),
-        usize::try_from(config.db_pool_size).unwrap_or(usize::MAX),
-        config.workers,
-        config.db_timeout,
-    ) {
-        Ok(directory) => {
-            log::info!(
-                "lookups over the async PostgreSQL driver ({} connections)",
-                directory.max_connections()
-            );
-            Some(directory)
+/// How lookups reach the database at `url` without a blocking thread:
+/// PostgreSQL over the async driver (`DB_POOL_SIZE` connections spread over
+/// the workers), SQLite inline on the worker. `None` — lookups on the
+/// pooled connections through the blocking pool — for MySQL, and for a
+/// PostgreSQL URL the async driver cannot serve (one that requires TLS).
+fn async_lookups(
+    config: &Config,
+    url: &str,
+    blocking: &DieselCustomerDirectory,
+) -> Option<Arc<dyn AsyncCustomerDirectory>> {
+    match Engine::from_url(url).ok()? {
+        Engine::Sqlite => {
+            log::info!("lookups run inline on the workers (SQLite)");
+            Some(Arc::new(InlineCustomerDirectory::new(blocking.clone())))
         }
-        Err(error) => {
-            log::warn!("lookups over the pooled connections instead of the async driver: {error}");
-            None
-        }
+        Engine::Postgres => match AsyncPgDirectory::new(
+            url,
+            config.customer_statuses.clone(),
+            usize::try_from(config.db_pool_size).unwrap_or(usize::MAX),
+            config.workers,
+            config.db_timeout,
+        ) {
+            Ok(directory) => {
+                log::info!(
+                    "lookups over the async PostgreSQL driver ({} connections)",
+                    directory.max_connections()
+                );
+                Some(Arc::new(directory))
+            }
+            Err(error) => {
+                log::warn!(
+                    "lookups over the pooled connections instead of the async driver: {error}"
+                );
+                None
+            }
+        },
+        _ => None,
     }
 }

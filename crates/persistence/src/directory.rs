@@ -4,8 +4,8 @@ use diesel::RunQueryDsl;
 use diesel::connection::Connection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use klikorder_domain::{
-    ApiClientRecord, ApiClientStore, Candidate, CandidateQuery, CustomerDirectory, DirectoryError,
-    StoreError,
+    ApiClientRecord, ApiClientStore, AsyncCustomerDirectory, Candidate, CandidateQuery,
+    CustomerDirectory, DirectoryError, PortFuture, StoreError,
 };
 
 use crate::{DbPool, PooledConnection, api_clients, customers};
@@ -66,6 +66,42 @@ impl CustomerDirectory for DieselCustomerDirectory {
             .execute(&mut *conn)
             .map(drop)
             .map_err(|error| DirectoryError::Unavailable(Box::new(error)))
+    }
+}
+
+/// [`DieselCustomerDirectory`] as an [`AsyncCustomerDirectory`] that runs
+/// the lookup on the caller's thread when its future is first polled.
+///
+/// Only for SQLite: its queries run in-process, never wait on a network,
+/// and take tens of microseconds, less than handing the work to a blocking
+/// thread and back (docs/benchmarks.md); in WAL mode a writer does not hold
+/// them up. A deadline around the future cannot interrupt the query once it
+/// runs — which is why the client-server engines do not use this.
+#[derive(Debug, Clone)]
+pub struct InlineCustomerDirectory {
+    directory: DieselCustomerDirectory,
+}
+
+impl InlineCustomerDirectory {
+    /// The lookup over `directory`, run inline.
+    #[must_use]
+    pub const fn new(directory: DieselCustomerDirectory) -> Self {
+        Self { directory }
+    }
+}
+
+impl AsyncCustomerDirectory for InlineCustomerDirectory {
+    fn find_candidates(
+        &self,
+        query: CandidateQuery,
+    ) -> PortFuture<Result<Vec<Candidate>, DirectoryError>> {
+        let directory = self.directory.clone();
+        Box::pin(async move { CustomerDirectory::find_candidates(&directory, &query) })
+    }
+
+    fn ping(&self) -> PortFuture<Result<(), DirectoryError>> {
+        let directory = self.directory.clone();
+        Box::pin(async move { CustomerDirectory::ping(&directory) })
     }
 }
 

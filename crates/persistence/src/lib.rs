@@ -48,7 +48,7 @@ pub mod transactions;
 
 pub use connection::{ConnectionManager, DbConnection, MultiBackend};
 pub use customers::{StoredNumbers, count_customers, scan_stored_phone_numbers};
-pub use directory::{DieselApiClientStore, DieselCustomerDirectory};
+pub use directory::{DieselApiClientStore, DieselCustomerDirectory, InlineCustomerDirectory};
 pub use engine::Engine;
 pub use error::{ConnectionFailure, PersistenceError};
 #[cfg(feature = "mysql")]
