@@ -38,6 +38,9 @@ pub fn init(filter: &str, format: LogFormat, batched: bool) {
     }
     if batched {
         builder.target(env_logger::Target::Pipe(Box::new(BatchedStderr::start())));
+        // No colours into a pipe: env_logger would style every line and
+        // then strip the styles again.
+        builder.write_style(env_logger::WriteStyle::Never);
     }
     builder.init();
 }

@@ -43,16 +43,12 @@ impl RequestId {
         }
     }
 
-    /// 128 random bits as 32 lowercase hex digits.
-    ///
-    /// The bits come from the operating system (`getrandom`, no lock of
-    /// ours); if it ever fails, a process-wide counter mixed with the time
-    /// still gives distinct ids (they only need to be unique, not secret).
+    /// 128 bits as 32 lowercase hex digits: a per-thread key drawn once
+    /// from the operating system (`getrandom`), and a per-thread counter
+    /// mixed through splitmix64. Ids only need to be unique, not secret;
+    /// one `getrandom` per request was a system call on every request.
     pub(crate) fn generate() -> Self {
-        let mut bytes = [0_u8; 16];
-        if getrandom::fill(&mut bytes).is_err() {
-            bytes = fallback_bits();
-        }
+        let bytes = THREAD_IDS.with(ThreadIds::next);
         let mut hex = String::with_capacity(32);
         for byte in bytes {
             hex.push(char::from(HEX_DIGITS[usize::from(byte >> 4)]));
@@ -75,6 +71,53 @@ impl fmt::Display for RequestId {
 
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
+thread_local! {
+    static THREAD_IDS: ThreadIds = ThreadIds::seeded();
+}
+
+/// A thread's request-id source: a random key and a counter.
+struct ThreadIds {
+    key: [u64; 2],
+    counter: std::cell::Cell<u64>,
+}
+
+impl ThreadIds {
+    fn seeded() -> Self {
+        let mut bytes = [0_u8; 16];
+        if getrandom::fill(&mut bytes).is_err() {
+            bytes = fallback_bits();
+        }
+        let (high, low) = bytes.split_at(8);
+        Self {
+            key: [
+                u64::from_le_bytes(high.try_into().unwrap_or_default()),
+                u64::from_le_bytes(low.try_into().unwrap_or_default()),
+            ],
+            counter: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Distinct for every call on this thread: splitmix64 is a bijection of
+    /// the counter (plus the key), and the two halves use different keys.
+    fn next(&self) -> [u8; 16] {
+        let count = self.counter.get();
+        self.counter.set(count.wrapping_add(1));
+        let mut bits = [0_u8; 16];
+        bits[..8].copy_from_slice(&splitmix64(count ^ self.key[0]).to_le_bytes());
+        bits[8..].copy_from_slice(&splitmix64(count.wrapping_add(self.key[1])).to_le_bytes());
+        bits
+    }
+}
+
+const fn splitmix64(value: u64) -> u64 {
+    let mut z = value.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Bits for a thread's key if the operating system has none to give: a
+/// process-wide counter and the time, still distinct per thread.
 fn fallback_bits() -> [u8; 16] {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -160,6 +203,27 @@ mod tests {
             assert!(id.as_str().bytes().all(|b| b.is_ascii_hexdigit()));
             assert!(is_sane(id.as_str()));
         }
+    }
+
+    #[test]
+    fn ids_are_distinct_across_calls_and_threads() {
+        let ids: Vec<String> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..10_000)
+                            .map(|_| RequestId::generate().as_str().to_owned())
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| worker.join().unwrap())
+                .collect()
+        });
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
     }
 
     #[test]
