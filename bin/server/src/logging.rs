@@ -51,8 +51,11 @@ const BATCH_EVERY: Duration = Duration::from_millis(10);
 /// thread writes the batch itself: lines wait, none is dropped.
 const MAX_PENDING_BYTES: usize = 1 << 20;
 
-/// Log lines waiting for the background writer.
+/// Log lines waiting for the background writer. Held only to append or to
+/// take the batch, never while writing.
 static PENDING: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+/// Held while a batch is written, so that batches reach stderr in order.
+static WRITING: Mutex<()> = Mutex::new(());
 
 /// A log target that appends lines to a buffer that a background thread
 /// writes to stderr every [`BATCH_EVERY`]. Why: one `write` per line cost
@@ -85,12 +88,13 @@ impl BatchedStderr {
 
 impl std::io::Write for BatchedStderr {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
-        pending.extend_from_slice(bytes);
-        if pending.len() >= MAX_PENDING_BYTES {
-            let batch = std::mem::take(&mut *pending);
-            // Under the lock, so that no later line overtakes this batch.
-            std::io::stderr().lock().write_all(&batch)?;
+        let full = {
+            let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+            pending.extend_from_slice(bytes);
+            pending.len() >= MAX_PENDING_BYTES
+        };
+        if full {
+            flush();
         }
         Ok(bytes.len())
     }
@@ -103,13 +107,13 @@ impl std::io::Write for BatchedStderr {
 
 /// Writes the pending log lines to stderr now.
 pub fn flush() {
-    let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
-    if pending.is_empty() {
-        return;
+    let _writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
+    let batch = std::mem::take(&mut *PENDING.lock().unwrap_or_else(PoisonError::into_inner));
+    if !batch.is_empty() {
+        // A slow stderr (a full pipe, a disk that stalls) holds up this
+        // writer, not the workers appending lines meanwhile.
+        let _ = std::io::stderr().lock().write_all(&batch);
     }
-    let batch = std::mem::take(&mut *pending);
-    // Still under the lock: batches reach stderr in order.
-    let _ = std::io::stderr().lock().write_all(&batch);
 }
 
 /// The fixed fields; a key-value with one of these names is dropped rather
