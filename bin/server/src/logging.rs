@@ -10,6 +10,7 @@
 //! `null`.
 
 use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -56,6 +57,9 @@ const MAX_PENDING_BYTES: usize = 1 << 20;
 static PENDING: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 /// Held while a batch is written, so that batches reach stderr in order.
 static WRITING: Mutex<()> = Mutex::new(());
+/// Whether the background writer runs; if it could not start, every line
+/// is written at once.
+static WRITER_RUNS: AtomicBool = AtomicBool::new(false);
 
 /// A log target that appends lines to a buffer that a background thread
 /// writes to stderr every [`BATCH_EVERY`]. Why: one `write` per line cost
@@ -74,8 +78,13 @@ impl BatchedStderr {
                     flush();
                 }
             });
-        if let Err(error) = spawned {
-            eprintln!("klikorder-server: cannot start the log writer ({error}); logging directly");
+        match spawned {
+            Ok(_) => WRITER_RUNS.store(true, Ordering::Relaxed),
+            Err(error) => {
+                eprintln!(
+                    "klikorder-server: cannot start the log writer ({error}); logging directly"
+                );
+            }
         }
         let default_hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
@@ -91,7 +100,7 @@ impl std::io::Write for BatchedStderr {
         let full = {
             let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
             pending.extend_from_slice(bytes);
-            pending.len() >= MAX_PENDING_BYTES
+            pending.len() >= MAX_PENDING_BYTES || !WRITER_RUNS.load(Ordering::Relaxed)
         };
         if full {
             flush();

@@ -280,18 +280,31 @@ pub fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
 
 /// How lookups reach the database at `url` without a blocking thread:
 /// PostgreSQL over the async driver (`DB_POOL_SIZE` connections spread over
-/// the workers), SQLite inline on the worker. `None` — lookups on the
-/// pooled connections through the blocking pool — for MySQL, and for a
-/// PostgreSQL URL the async driver cannot serve (one that requires TLS).
+/// the workers), SQLite inline on the worker when the pool has a connection
+/// per worker. `None` — lookups on the pooled connections through the
+/// blocking pool — otherwise: MySQL, a smaller SQLite pool, and a PostgreSQL
+/// URL the async driver cannot serve (one that may use TLS).
 fn async_lookups(
     config: &Config,
     url: &str,
     blocking: &DieselCustomerDirectory,
 ) -> Option<Arc<dyn AsyncCustomerDirectory>> {
     match Engine::from_url(url).ok()? {
-        Engine::Sqlite => {
+        // Inline only while every worker can have a connection at once: a
+        // worker must never wait for the pool with its event loop stopped.
+        Engine::Sqlite
+            if usize::try_from(config.db_pool_size).unwrap_or(usize::MAX) >= config.workers =>
+        {
             log::info!("lookups run inline on the workers (SQLite)");
             Some(Arc::new(InlineCustomerDirectory::new(blocking.clone())))
+        }
+        Engine::Sqlite => {
+            log::info!(
+                "lookups on the blocking pool: DB_POOL_SIZE {} < {} workers (SQLite runs them inline when the pool has one connection per worker)",
+                config.db_pool_size,
+                config.workers
+            );
+            None
         }
         Engine::Postgres => match AsyncPgDirectory::new(
             url,

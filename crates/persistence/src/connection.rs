@@ -59,13 +59,13 @@ impl fmt::Debug for DbConnection {
 
 /// How much of an SQLite file each connection maps into memory (1 GiB of
 /// address space; only the pages read take memory, as file cache).
-pub const SQLITE_MMAP_BYTES: u64 = 1 << 30;
+const SQLITE_MMAP_BYTES: u64 = 1 << 30;
 
 /// Opens [`DbConnection`]s for an r2d2 pool: picks the engine from the URL's
 /// scheme and calls that engine's own `establish`, so a failure carries the
 /// server's message (not diesel's generic "invalid connection url"). SQLite
 /// connections get `busy_timeout`, `journal_mode=WAL`, `foreign_keys=ON` and
-/// a memory map of up to [`SQLITE_MMAP_BYTES`].
+/// a memory map of up to 1 GiB.
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     target: Target,

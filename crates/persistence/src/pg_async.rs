@@ -48,8 +48,13 @@ pub enum AsyncPgError {
     /// The URL is not one tokio-postgres understands.
     #[error("the async PostgreSQL driver cannot read this URL: {0}")]
     Url(String),
-    /// The URL asks for TLS, which this driver is built without.
-    #[error("the async PostgreSQL driver is built without TLS, and the URL requires it")]
+    /// The connection could use TLS (libpq's default `sslmode=prefer` to a
+    /// remote server), and this driver is built without it: it would send
+    /// customers' data in clear where the pooled connections encrypt it.
+    #[error(
+        "the async PostgreSQL driver is built without TLS, and this URL may use it \
+         (a remote host without sslmode=disable)"
+    )]
     TlsRequired,
     /// A statement could not be rendered (a bug).
     #[error("rendering the lookup's SQL failed: {0}")]
@@ -70,11 +75,10 @@ struct Inner {
     config: tokio_postgres::Config,
     statements: Statements,
     allowed_statuses: Vec<String>,
-    /// `threads × per_thread` slots; thread `t` uses slots
-    /// `t·per_thread …`, round robin.
+    /// Thread `t` uses the slots `t`, `t + threads`, `t + 2·threads`, …,
+    /// round robin.
     slots: Vec<Slot>,
     threads: usize,
-    per_thread: usize,
 }
 
 /// The two statements' text, rendered from diesel's builders.
@@ -155,7 +159,9 @@ impl AsyncPgDirectory {
     /// spread over `threads` calling threads (the HTTP workers). Nothing
     /// connects until the first lookup.
     ///
-    /// `connect_timeout` bounds opening a connection when the URL sets none.
+    /// `connect_timeout` bounds opening a connection when the URL sets none,
+    /// and is the connections' `statement_timeout` and `lock_timeout`: the
+    /// server ends a lookup the service has stopped waiting for.
     ///
     /// # Errors
     ///
@@ -172,25 +178,35 @@ impl AsyncPgDirectory {
             // The driver's message names the part it could not read; the
             // URL itself (and its password) is left out.
             .map_err(|error| AsyncPgError::Url(error.to_string()))?;
-        if config.get_ssl_mode() == SslMode::Require {
+        if !plaintext_is_what_libpq_would_do(&config) {
             return Err(AsyncPgError::TlsRequired);
         }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(connect_timeout);
         }
+        // The server stops a lookup that outlives the service's deadline
+        // (a table locked by a migration, say) instead of keeping it, and
+        // its connection, waiting.
+        let deadline_ms = connect_timeout.as_millis().max(1);
+        let limits = format!("-c statement_timeout={deadline_ms} -c lock_timeout={deadline_ms}");
+        let options = match config.get_options() {
+            Some(options) => format!("{options} {limits}"),
+            None => limits,
+        };
+        config.options(&options);
         if config.get_application_name().is_none() {
             config.application_name("klikorder-server");
         }
         let threads = threads.max(1);
-        let per_thread = connections.max(1).div_ceil(threads);
+        // Exactly `connections`, but at least one per thread.
+        let total = connections.max(threads);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 statements: Statements::render().map_err(AsyncPgError::Render)?,
                 allowed_statuses,
-                slots: (0..threads * per_thread).map(|_| Slot::default()).collect(),
+                slots: (0..total).map(|_| Slot::default()).collect(),
                 threads,
-                per_thread,
             }),
         })
     }
@@ -218,7 +234,9 @@ impl Inner {
         let index = THREAD.with(|(thread, turn)| {
             let round = turn.get();
             turn.set(round.wrapping_add(1));
-            (thread % self.threads) * self.per_thread + round % self.per_thread
+            let first = thread % self.threads;
+            let own = (self.slots.len() - first).div_ceil(self.threads);
+            first + self.threads * (round % own)
         });
         &self.slots[index]
     }
@@ -265,12 +283,24 @@ impl Inner {
         let slot = self.slot();
         let conn = self.connection(slot).await?;
         // Until the answers are in, dropping this future (a deadline) drops
-        // the guard, which retires the connection: it may be stalled.
+        // the guard, which cancels the query and retires the connection: it
+        // may be stalled.
         let guard = AbandonGuard {
             slot,
             conn: &conn,
             armed: true,
         };
+        let answered = self.run_lookup(&conn, &query).await;
+        guard.disarm();
+        answered.map_err(|error| query_error(slot, &conn, error))
+    }
+
+    /// The lookup's statements on `conn`.
+    async fn run_lookup(
+        &self,
+        conn: &Connection,
+        query: &CandidateQuery,
+    ) -> Result<Vec<Candidate>, tokio_postgres::Error> {
         let spellings = query.phone.stored_spellings();
         let spellings: &[String] = &spellings;
         let rows = conn
@@ -279,28 +309,23 @@ impl Inner {
                 &conn.candidates,
                 &[&spellings, &spellings, &self.allowed_statuses],
             )
-            .await
-            .map_err(|error| query_error(slot, &conn, error))?
+            .await?
             .iter()
             .map(candidate_row)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| query_error(slot, &conn, error))?;
+            .collect::<Result<Vec<_>, _>>()?;
         let figures = if wants_activity(query.activity, rows.len()) {
             let ids: Vec<i64> = rows.iter().map(|(customer, _)| customer.id).collect();
             let figures = conn
                 .client
                 .query(&conn.activity, &[&query.window_start, &ids])
-                .await
-                .map_err(|error| query_error(slot, &conn, error))?
+                .await?
                 .iter()
                 .map(activity_row)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|error| query_error(slot, &conn, error))?;
+                .collect::<Result<Vec<_>, _>>()?;
             Some(figures)
         } else {
             None
         };
-        guard.disarm();
         Ok(into_candidates(rows, figures))
     }
 
@@ -312,12 +337,11 @@ impl Inner {
             conn: &conn,
             armed: true,
         };
-        conn.client
-            .simple_query("SELECT 1")
-            .await
-            .map_err(|error| query_error(slot, &conn, error))?;
+        let answered = conn.client.simple_query("SELECT 1").await;
         guard.disarm();
-        Ok(())
+        answered
+            .map(drop)
+            .map_err(|error| query_error(slot, &conn, error))
     }
 }
 
@@ -338,6 +362,14 @@ impl Drop for AbandonGuard<'_> {
     fn drop(&mut self) {
         if self.armed {
             self.slot.discard(self.conn);
+            // Ask the server to stop the query too (statement_timeout is the
+            // backstop when this cannot run: no runtime, server unreachable).
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let cancel = self.conn.client.cancel_token();
+                runtime.spawn(async move {
+                    let _ = cancel.cancel_query(NoTls).await;
+                });
+            }
         }
     }
 }
@@ -346,29 +378,57 @@ fn unavailable(error: tokio_postgres::Error) -> DirectoryError {
     DirectoryError::Unavailable(Box::new(error))
 }
 
-/// The database refused the query ([`DirectoryError::Failed`]), or the
-/// connection is gone or going ([`DirectoryError::Unavailable`], and the
-/// slot opens a new one next time): closed, an I/O error, or the server
+/// The connection is gone or going ([`DirectoryError::Unavailable`], and
+/// the slot opens a new one next time): closed, an I/O error, or the server
 /// ending the session (FATAL, such as an administrator's kill or a
-/// shutdown: SQLSTATE classes 57 and 08).
+/// shutdown: SQLSTATE classes 57 and 08, which include a statement that
+/// outlived `statement_timeout`). Anything else — the database refusing the
+/// statement, a row that does not decode — is [`DirectoryError::Failed`]
+/// on a connection that stays.
 fn query_error(
     slot: &Slot,
     conn: &Arc<Connection>,
     error: tokio_postgres::Error,
 ) -> DirectoryError {
-    let refused_query = !conn.client.is_closed()
-        && error.as_db_error().is_some_and(|db| {
-            let code = db.code().code();
-            !matches!(db.severity(), "FATAL" | "PANIC")
-                && !code.starts_with("57")
-                && !code.starts_with("08")
-        });
-    if refused_query {
-        DirectoryError::Failed(Box::new(error))
-    } else {
+    let session_ended = error.as_db_error().is_some_and(|db| {
+        let code = db.code().code();
+        matches!(db.severity(), "FATAL" | "PANIC")
+            || code.starts_with("57")
+            || code.starts_with("08")
+    });
+    let io_failed = std::error::Error::source(&error)
+        .is_some_and(|source| source.downcast_ref::<std::io::Error>().is_some());
+    if conn.client.is_closed() || session_ended || io_failed {
         slot.discard(conn);
         DirectoryError::Unavailable(Box::new(error))
+    } else {
+        DirectoryError::Failed(Box::new(error))
     }
+}
+
+/// Whether connecting without TLS is what libpq would do for this URL too:
+/// `sslmode=disable`, or every host is this machine (a unix socket or a
+/// loopback address), where TLS protects nothing.
+fn plaintext_is_what_libpq_would_do(config: &tokio_postgres::Config) -> bool {
+    use tokio_postgres::config::Host;
+
+    match config.get_ssl_mode() {
+        SslMode::Disable => return true,
+        SslMode::Require => return false,
+        _ => {}
+    }
+    !config.get_hosts().is_empty()
+        && config.get_hosts().iter().all(|host| match host {
+            Host::Unix(_) => true,
+            Host::Tcp(name) => {
+                name == "localhost"
+                    || name
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|address| address.is_loopback())
+            }
+        })
 }
 
 /// A row of query 1, in the builder's column order: the 17 columns of
@@ -486,6 +546,28 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(tls, AsyncPgError::TlsRequired));
+        // libpq's default (prefer) to a remote host would use TLS when the
+        // server offers it: not this driver's to serve either.
+        for remote in [
+            "postgres://app:s3cret@db.example/klikorder",
+            "postgres://app:s3cret@10.0.0.5:5432/klikorder?sslmode=prefer",
+        ] {
+            let refused = AsyncPgDirectory::new(remote, vec![], 4, 2, Duration::from_secs(1));
+            assert!(
+                matches!(refused, Err(AsyncPgError::TlsRequired)),
+                "{remote}"
+            );
+        }
+        for plaintext in [
+            "postgres://app:s3cret@db.example/klikorder?sslmode=disable",
+            "postgres://app@127.0.0.1:5432/klikorder",
+            "postgres://app@localhost/klikorder",
+            "postgres://app@[::1]:5432/klikorder",
+            "postgresql:///klikorder?host=/var/run/postgresql",
+        ] {
+            AsyncPgDirectory::new(plaintext, vec![], 4, 2, Duration::from_secs(1))
+                .unwrap_or_else(|error| panic!("{plaintext}: {error}"));
+        }
         let bad = AsyncPgDirectory::new(
             "postgres://app:s3cret@db.example/klikorder?nonsense=1",
             vec![],
@@ -517,6 +599,49 @@ mod tests {
             Duration::from_secs(1),
         )
         .unwrap();
-        assert_eq!(odd.max_connections(), 6);
+        assert_eq!(odd.max_connections(), 5);
+        let many_workers = AsyncPgDirectory::new(
+            "postgres://postgres@127.0.0.1:1/none",
+            vec![],
+            4,
+            8,
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        assert_eq!(many_workers.max_connections(), 8, "at least one per worker");
+    }
+
+    #[test]
+    fn each_thread_keeps_to_its_own_slots() {
+        let directory = AsyncPgDirectory::new(
+            "postgres://postgres@127.0.0.1:1/none",
+            vec![],
+            5,
+            2,
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        let inner = &directory.inner;
+        let index = |slot: &Slot| {
+            inner
+                .slots
+                .iter()
+                .position(|candidate| std::ptr::eq(candidate, slot))
+                .unwrap()
+        };
+        let used: Vec<std::collections::BTreeSet<usize>> = (0..2)
+            .map(|_| {
+                std::thread::scope(|scope| {
+                    scope
+                        .spawn(|| (0..12).map(|_| index(inner.slot())).collect())
+                        .join()
+                        .unwrap()
+                })
+            })
+            .collect();
+        // Two new threads, five slots: disjoint shares (three and two) that
+        // together cover all five.
+        assert!(used[0].is_disjoint(&used[1]), "{used:?}");
+        assert_eq!(used[0].len() + used[1].len(), 5, "{used:?}");
     }
 }

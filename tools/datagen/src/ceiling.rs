@@ -153,17 +153,23 @@ fn async_callers(
         Duration::from_secs(10),
     )?);
     let callers = settings.threads.max(1);
-    Ok((0..cores)
-        .map(|core| {
+    let runtimes = (0..cores)
+        .map(|_| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .context("cannot start the callers' runtimes")?;
+    Ok(runtimes
+        .into_iter()
+        .enumerate()
+        .map(|(core, runtime)| {
             let directory = Arc::clone(&directory);
             let inputs = Arc::clone(inputs);
             let phase = Arc::clone(phase);
             let zone = settings.zone;
             std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("a tokio runtime");
                 runtime.block_on(async move {
                     let mut tasks = tokio::task::JoinSet::new();
                     for t in (core..callers).step_by(cores) {

@@ -33,5 +33,9 @@ fn lookups_read_the_replica_and_clients_the_primary() {
         "?no_hp=081521979154",
     );
     assert_eq!(refused.status, 401, "{}", refused.body);
-    assert!(server.log().contains("lookups read from the replica"));
+    assert!(
+        server.log_shows("lookups read from the replica"),
+        "{}",
+        server.log()
+    );
 }

@@ -183,10 +183,10 @@ fn lookups_are_served_from_a_postgres_streaming_replica() {
     });
     assert_eq!(found.status, 200, "{}", found.body);
     assert_eq!(found.json()["data"]["id"], 4832);
-    let log = server.log();
     assert!(
-        log.contains("lookups read from the replica"),
-        "the server did not say it reads the replica:\n{log}"
+        server.log_shows("lookups read from the replica"),
+        "the server did not say it reads the replica:\n{}",
+        server.log()
     );
 
     // Replay paused: a customer inserted on the primary is there, but the
