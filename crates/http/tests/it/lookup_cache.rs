@@ -111,3 +111,22 @@ async fn failures_are_not_cached_and_entries_expire() {
         answer(test::call_service(&service, lookup("no_hp=081521979154").to_request()).await).await;
     assert_eq!(found.status, StatusCode::OK, "{}", found.body);
 }
+
+#[actix_web::test]
+async fn the_cache_sits_in_front_of_an_async_directory_too() {
+    let mut directory = klikorder_domain::MockAsyncCustomerDirectory::new();
+    directory.expect_find_candidates().times(1).returning(|_| {
+        let answer = only(published_customer());
+        Box::pin(async move { Ok(answer) })
+    });
+    let state = cached(unused_directory(), Duration::from_secs(60))
+        .with_async_directory(std::sync::Arc::new(directory));
+    let service = test::init_service(app(state)).await;
+    let first =
+        answer(test::call_service(&service, lookup("no_hp=081521979154").to_request()).await).await;
+    let again =
+        answer(test::call_service(&service, lookup("no_hp=%2B6281521979154").to_request()).await)
+            .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(again.body, first.body);
+}
