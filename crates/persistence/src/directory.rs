@@ -79,14 +79,18 @@ impl CustomerDirectory for DieselCustomerDirectory {
 /// runs — which is why the client-server engines do not use this.
 #[derive(Debug, Clone)]
 pub struct InlineCustomerDirectory {
-    directory: DieselCustomerDirectory,
+    // Shared, so a lookup's future takes a reference count, not a copy of
+    // the pool handle and the status list.
+    directory: std::sync::Arc<DieselCustomerDirectory>,
 }
 
 impl InlineCustomerDirectory {
     /// The lookup over `directory`, run inline.
     #[must_use]
-    pub const fn new(directory: DieselCustomerDirectory) -> Self {
-        Self { directory }
+    pub fn new(directory: DieselCustomerDirectory) -> Self {
+        Self {
+            directory: std::sync::Arc::new(directory),
+        }
     }
 }
 
@@ -95,13 +99,13 @@ impl AsyncCustomerDirectory for InlineCustomerDirectory {
         &self,
         query: CandidateQuery,
     ) -> PortFuture<Result<Vec<Candidate>, DirectoryError>> {
-        let directory = self.directory.clone();
-        Box::pin(async move { CustomerDirectory::find_candidates(&directory, &query) })
+        let directory = std::sync::Arc::clone(&self.directory);
+        Box::pin(async move { CustomerDirectory::find_candidates(&*directory, &query) })
     }
 
     fn ping(&self) -> PortFuture<Result<(), DirectoryError>> {
-        let directory = self.directory.clone();
-        Box::pin(async move { CustomerDirectory::ping(&directory) })
+        let directory = std::sync::Arc::clone(&self.directory);
+        Box::pin(async move { CustomerDirectory::ping(&*directory) })
     }
 }
 

@@ -179,25 +179,20 @@ pub(crate) async fn find_by_phone(
     }
     state.metrics.lookup_cache(false);
     let found = look_up(&state, &phone).await?;
-    match answer(&state, found.as_ref(), &phone) {
-        Ok((response, body)) => {
-            if let (Some(found), Some(body)) = (found, body) {
-                cache.insert(
-                    &phone,
-                    CachedLookup::Found {
-                        body,
-                        decided_by: found.decided_by,
-                    },
-                );
-            }
-            Ok(response)
-        }
-        Err(ApiError::CustomerNotFound) => {
-            cache.insert(&phone, CachedLookup::NotFound);
-            Err(ApiError::CustomerNotFound)
-        }
-        Err(other) => Err(other),
+    let answered = answer(&state, found.as_ref(), &phone);
+    // Kept: the 200 body as sent, or the 404; never a failure.
+    match (&found, &answered) {
+        (None, _) => cache.insert(&phone, CachedLookup::NotFound),
+        (Some(found), Ok((_, Some(body)))) => cache.insert(
+            &phone,
+            CachedLookup::Found {
+                body: body.clone(),
+                decided_by: found.decided_by,
+            },
+        ),
+        _ => {}
     }
+    answered.map(|(response, _)| response)
 }
 
 /// The answer to a lookup that went to the database, counted in the
