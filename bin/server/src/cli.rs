@@ -164,6 +164,13 @@ pub struct Settings {
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 4, global = true)]
     pub db_pool_size: u32,
 
+    /// Lookups one PostgreSQL connection carries at a time (pipelined);
+    /// more wait for the first connection with a free place. Small keeps
+    /// the p99 low when the service shares CPUs with the database; larger
+    /// trades latency for throughput (docs/benchmarks.md).
+    #[arg(long, env = "DB_PIPELINE_DEPTH", default_value_t = 2, global = true)]
+    pub db_pipeline_depth: usize,
+
     /// How long, in milliseconds, the database part of a request may take
     /// before the answer is 503.
     #[arg(long, env = "DB_TIMEOUT_MS", default_value_t = 2000, global = true)]

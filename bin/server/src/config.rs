@@ -12,6 +12,10 @@ use klikorder_http::{LookupCacheSettings, RateLimit, RateLimitSettings, TrustedP
 
 use crate::cli::Settings;
 
+/// The largest `DB_PIPELINE_DEPTH`: past a few, the depth only lengthens
+/// the queue behind a descheduled backend.
+const MAX_PIPELINE_DEPTH: usize = 64;
+
 /// Everything the server needs to start, checked.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -34,6 +38,9 @@ pub struct Config {
     /// Bound on the database part of a request, and on waiting for a pooled
     /// connection.
     pub db_timeout: Duration,
+    /// Lookups one connection of the async PostgreSQL driver carries at a
+    /// time.
+    pub db_pipeline_depth: usize,
     /// HTTP worker threads.
     pub workers: usize,
     /// Whether to apply pending migrations before doing anything else.
@@ -99,6 +106,11 @@ impl Config {
         if settings.db_timeout_ms == 0 {
             bail!("DB_TIMEOUT_MS must be at least 1");
         }
+        if !(1..=MAX_PIPELINE_DEPTH).contains(&settings.db_pipeline_depth) {
+            bail!(
+                "DB_PIPELINE_DEPTH must be between 1 and {MAX_PIPELINE_DEPTH} (lookups per connection at a time; default 2)"
+            );
+        }
         let workers = match settings.workers {
             Some(0) => bail!("WORKERS must be at least 1"),
             Some(workers) => workers,
@@ -156,6 +168,7 @@ impl Config {
             customer_statuses,
             db_pool_size: settings.db_pool_size,
             db_timeout: Duration::from_millis(settings.db_timeout_ms),
+            db_pipeline_depth: settings.db_pipeline_depth,
             workers,
             migrate_on_start: !settings.no_migrate,
             tls,
@@ -238,6 +251,8 @@ mod tests {
             (&["--customer-statuses", " , "][..], "CUSTOMER_STATUSES"),
             (&["--db-pool-size", "0"][..], "DB_POOL_SIZE"),
             (&["--db-timeout-ms", "0"][..], "DB_TIMEOUT_MS"),
+            (&["--db-pipeline-depth", "0"][..], "DB_PIPELINE_DEPTH"),
+            (&["--db-pipeline-depth", "1000"][..], "DB_PIPELINE_DEPTH"),
             (
                 &[
                     "--bind-addr",

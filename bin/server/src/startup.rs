@@ -312,6 +312,7 @@ fn async_lookups(
             usize::try_from(config.db_pool_size).unwrap_or(usize::MAX),
             config.workers,
             config.db_timeout,
+            config.db_pipeline_depth,
         ) {
             Ok(directory) => {
                 log::info!(

@@ -59,7 +59,7 @@ pub use migrate::POSTGRES_MIGRATIONS;
 pub use migrate::SQLITE_MIGRATIONS;
 pub use migrate::{known_versions, run_migrations, run_pending_migrations};
 #[cfg(feature = "postgres")]
-pub use pg_async::{AsyncPgDirectory, AsyncPgError};
+pub use pg_async::{AsyncPgDirectory, AsyncPgError, DEFAULT_PIPELINE_DEPTH};
 pub use pool::{
     DbPool, PoolSettings, PoolWaits, PooledConnection, build_observed_pool, build_pool,
 };

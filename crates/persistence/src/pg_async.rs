@@ -19,7 +19,9 @@
 //! thread whose requests use it). A connection is opened on first use, and
 //! replaced when it closes or when a query on it is abandoned before its
 //! answer (a deadline passed: the network may be stalled), so the
-//! directory recovers from an outage without a restart.
+//! directory recovers from an outage without a restart. A connection
+//! carries a few lookups at a time (the pipeline depth); more wait in their
+//! thread's queue for the first connection with a free place.
 
 use std::cell::Cell;
 use std::str::FromStr;
@@ -75,11 +77,24 @@ struct Inner {
     config: tokio_postgres::Config,
     statements: Statements,
     allowed_statuses: Vec<String>,
-    /// Thread `t` uses the slots `t`, `t + threads`, `t + 2·threads`, …,
-    /// round robin.
+    /// Thread `t` uses the slots `t`, `t + threads`, `t + 2·threads`, ….
     slots: Vec<Slot>,
     threads: usize,
+    /// Thread `t`'s lookups queue at `gates[t]` (first come, first served)
+    /// for a place on one of its slots, `pipeline_depth` places each.
+    gates: Vec<tokio::sync::Semaphore>,
 }
+
+/// The default pipeline depth: lookups one connection carries at a time.
+///
+/// Why a bound: a connection's lookups are answered in order, so when the
+/// kernel deschedules its backend (CPU shared with the service and other
+/// backends), every lookup queued on it waits for it. With a bound, the
+/// rest wait in their thread's queue and go to whichever connection frees
+/// a place first. On 2 cores at 1M customers, a depth of 2 kept p99 at
+/// 4–10 ms where an unbounded pipeline reached 20–300 ms, for up to a tenth
+/// less throughput (docs/benchmarks.md).
+pub const DEFAULT_PIPELINE_DEPTH: usize = 2;
 
 /// The two statements' text, rendered from diesel's builders.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +130,8 @@ fn sql(query: &impl QueryFragment<Pg>) -> Result<String, diesel::result::Error> 
 struct Slot {
     open: Mutex<Option<Arc<Connection>>>,
     opening: tokio::sync::Mutex<()>,
+    /// Lookups on this slot now.
+    in_flight: AtomicUsize,
 }
 
 impl Slot {
@@ -137,6 +154,18 @@ impl Slot {
     }
 }
 
+/// One lookup's place on a slot; given back when dropped.
+struct Place<'a> {
+    slot: &'a Slot,
+    _permit: Option<tokio::sync::SemaphorePermit<'a>>,
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        self.slot.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// An open connection with the lookup's statements prepared on it.
 struct Connection {
     client: Client,
@@ -156,8 +185,10 @@ impl AsyncPgDirectory {
     /// A directory over the PostgreSQL database at `url` (a libpq-style URL,
     /// `postgres://user:password@host:port/db?…`), returning only customers
     /// whose status is one of `allowed_statuses`, with `connections` in all
-    /// spread over `threads` calling threads (the HTTP workers). Nothing
-    /// connects until the first lookup.
+    /// spread over `threads` calling threads (the HTTP workers), each
+    /// carrying at most `pipeline_depth` lookups at a time (at least one;
+    /// [`DEFAULT_PIPELINE_DEPTH`] says why a small one). Nothing connects
+    /// until the first lookup.
     ///
     /// `connect_timeout` bounds opening a connection when the URL sets none,
     /// and is the connections' `statement_timeout` and `lock_timeout`: the
@@ -173,6 +204,7 @@ impl AsyncPgDirectory {
         connections: usize,
         threads: usize,
         connect_timeout: Duration,
+        pipeline_depth: usize,
     ) -> Result<Self, AsyncPgError> {
         let mut config = tokio_postgres::Config::from_str(url)
             // The driver's message names the part it could not read; the
@@ -200,6 +232,15 @@ impl AsyncPgDirectory {
         let threads = threads.max(1);
         // Exactly `connections`, but at least one per thread.
         let total = connections.max(threads);
+        let gates = (0..threads)
+            .map(|thread| {
+                let own = (total - thread).div_ceil(threads);
+                tokio::sync::Semaphore::new(
+                    own.saturating_mul(pipeline_depth.max(1))
+                        .min(tokio::sync::Semaphore::MAX_PERMITS),
+                )
+            })
+            .collect();
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -207,6 +248,7 @@ impl AsyncPgDirectory {
                 allowed_statuses,
                 slots: (0..total).map(|_| Slot::default()).collect(),
                 threads,
+                gates,
             }),
         })
     }
@@ -229,16 +271,28 @@ impl AsyncPgDirectory {
 }
 
 impl Inner {
-    /// The slot this thread uses next.
-    fn slot(&self) -> &Slot {
-        let index = THREAD.with(|(thread, turn)| {
+    /// A place for one lookup on one of this thread's connections: waits
+    /// (first come, first served) while they all carry the pipeline depth,
+    /// then takes the connection with the fewest lookups in flight (ties
+    /// in turn).
+    async fn place(&self) -> Place<'_> {
+        let (first, round) = THREAD.with(|(thread, turn)| {
             let round = turn.get();
             turn.set(round.wrapping_add(1));
-            let first = thread % self.threads;
-            let own = (self.slots.len() - first).div_ceil(self.threads);
-            first + self.threads * (round % own)
+            (thread % self.threads, round)
         });
-        &self.slots[index]
+        // The gates are never closed, so this always gets a permit.
+        let permit = self.gates[first].acquire().await.ok();
+        let own = (self.slots.len() - first).div_ceil(self.threads);
+        let slot = (0..own)
+            .map(|k| &self.slots[first + self.threads * ((round + k) % own)])
+            .min_by_key(|slot| slot.in_flight.load(Ordering::Relaxed))
+            .unwrap_or(&self.slots[first]);
+        slot.in_flight.fetch_add(1, Ordering::Relaxed);
+        Place {
+            slot,
+            _permit: permit,
+        }
     }
 
     async fn connection(&self, slot: &Slot) -> Result<Arc<Connection>, DirectoryError> {
@@ -280,7 +334,8 @@ impl Inner {
         &self,
         query: CandidateQuery,
     ) -> Result<Vec<Candidate>, DirectoryError> {
-        let slot = self.slot();
+        let place = self.place().await;
+        let slot = place.slot;
         let conn = self.connection(slot).await?;
         // Until the answers are in, dropping this future (a deadline) drops
         // the guard, which cancels the query and retires the connection: it
@@ -330,7 +385,8 @@ impl Inner {
     }
 
     async fn ping(&self) -> Result<(), DirectoryError> {
-        let slot = self.slot();
+        let place = self.place().await;
+        let slot = place.slot;
         let conn = self.connection(slot).await?;
         let guard = AbandonGuard {
             slot,
@@ -543,6 +599,7 @@ mod tests {
             4,
             2,
             Duration::from_secs(1),
+            2,
         )
         .unwrap_err();
         assert!(matches!(tls, AsyncPgError::TlsRequired));
@@ -552,7 +609,7 @@ mod tests {
             "postgres://app:s3cret@db.example/klikorder",
             "postgres://app:s3cret@10.0.0.5:5432/klikorder?sslmode=prefer",
         ] {
-            let refused = AsyncPgDirectory::new(remote, vec![], 4, 2, Duration::from_secs(1));
+            let refused = AsyncPgDirectory::new(remote, vec![], 4, 2, Duration::from_secs(1), 2);
             assert!(
                 matches!(refused, Err(AsyncPgError::TlsRequired)),
                 "{remote}"
@@ -565,7 +622,7 @@ mod tests {
             "postgres://app@[::1]:5432/klikorder",
             "postgresql:///klikorder?host=/var/run/postgresql",
         ] {
-            AsyncPgDirectory::new(plaintext, vec![], 4, 2, Duration::from_secs(1))
+            AsyncPgDirectory::new(plaintext, vec![], 4, 2, Duration::from_secs(1), 2)
                 .unwrap_or_else(|error| panic!("{plaintext}: {error}"));
         }
         let bad = AsyncPgDirectory::new(
@@ -574,6 +631,7 @@ mod tests {
             4,
             2,
             Duration::from_secs(1),
+            2,
         )
         .unwrap_err();
         assert!(!bad.to_string().contains("s3cret"), "{bad}");
@@ -587,6 +645,7 @@ mod tests {
             4,
             2,
             Duration::from_secs(1),
+            2,
         )
         .unwrap();
         assert_eq!(directory.max_connections(), 4);
@@ -597,6 +656,7 @@ mod tests {
             5,
             2,
             Duration::from_secs(1),
+            2,
         )
         .unwrap();
         assert_eq!(odd.max_connections(), 5);
@@ -606,9 +666,69 @@ mod tests {
             4,
             8,
             Duration::from_secs(1),
+            2,
         )
         .unwrap();
         assert_eq!(many_workers.max_connections(), 8, "at least one per worker");
+    }
+
+    /// Polls `future` once, without a runtime.
+    fn poll_once<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        match future.poll(&mut context) {
+            std::task::Poll::Ready(output) => Some(output),
+            std::task::Poll::Pending => None,
+        }
+    }
+
+    #[test]
+    fn lookups_take_the_least_busy_connection_and_queue_past_the_depth() {
+        // One thread, two connections, two lookups each.
+        let directory = AsyncPgDirectory::new(
+            "postgres://postgres@127.0.0.1:1/none",
+            vec![],
+            2,
+            1,
+            Duration::from_secs(1),
+            2,
+        )
+        .unwrap();
+        let inner = &directory.inner;
+        let index = |place: &Place<'_>| {
+            inner
+                .slots
+                .iter()
+                .position(|candidate| std::ptr::eq(candidate, place.slot))
+                .unwrap()
+        };
+        let take = || poll_once(std::pin::pin!(inner.place())).expect("a free place");
+        let first = take();
+        let second = take();
+        // The second goes to the idle connection, not behind the first…
+        assert_ne!(index(&first), index(&second));
+        // …and so does the next once that is idle again (round robin would
+        // put it behind the first).
+        let idle = index(&second);
+        drop(second);
+        let second = take();
+        assert_eq!(index(&second), idle);
+        let third = take();
+        let fourth = take();
+        assert_ne!(index(&third), index(&fourth));
+        let busy = |slot: usize| inner.slots[slot].in_flight.load(Ordering::Relaxed);
+        assert_eq!((busy(0), busy(1)), (2, 2));
+
+        // Both connections carry two: the fifth waits…
+        let mut fifth = std::pin::pin!(inner.place());
+        assert!(poll_once(fifth.as_mut()).is_none());
+        // …until a place frees, and takes that one.
+        let freed = index(&second);
+        drop(second);
+        let fifth = poll_once(fifth.as_mut()).expect("the freed place");
+        assert_eq!(index(&fifth), freed);
+        assert_eq!((busy(0), busy(1)), (2, 2));
+        drop((first, third, fourth, fifth));
+        assert_eq!((busy(0), busy(1)), (0, 0));
     }
 
     #[test]
@@ -619,6 +739,7 @@ mod tests {
             5,
             2,
             Duration::from_secs(1),
+            2,
         )
         .unwrap();
         let inner = &directory.inner;
@@ -633,7 +754,14 @@ mod tests {
             .map(|_| {
                 std::thread::scope(|scope| {
                     scope
-                        .spawn(|| (0..12).map(|_| index(inner.slot())).collect())
+                        .spawn(|| {
+                            let runtime = tokio::runtime::Builder::new_current_thread()
+                                .build()
+                                .unwrap();
+                            (0..12)
+                                .map(|_| index(runtime.block_on(inner.place()).slot))
+                                .collect()
+                        })
                         .join()
                         .unwrap()
                 })

@@ -151,6 +151,10 @@ fn async_callers(
         usize::try_from(settings.pool_size)?,
         cores,
         Duration::from_secs(10),
+        // No pipeline bound: every caller may be in flight at once, the
+        // most the database can be made to do (the server bounds it for
+        // its tail latency; the ceiling is throughput only).
+        settings.threads.max(1),
     )?);
     let callers = settings.threads.max(1);
     let runtimes = (0..cores)

@@ -24,7 +24,15 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn async_directory(db: &TestDatabase, connections: usize) -> AsyncPgDirectory {
-    AsyncPgDirectory::new(db.url(), verified(), connections, 1, Duration::from_secs(5)).unwrap()
+    AsyncPgDirectory::new(
+        db.url(),
+        verified(),
+        connections,
+        1,
+        Duration::from_secs(5),
+        2,
+    )
+    .unwrap()
 }
 
 /// Sorted by id, so both directories' answers compare whole.
@@ -130,6 +138,45 @@ fn answers_as_the_diesel_directory_does() {
     rt.block_on(directory.ping()).unwrap();
 }
 
+/// More lookups at once than the connections' places (two connections,
+/// one lookup each): the rest queue, and every one gets its own answer.
+#[test]
+fn lookups_past_the_pipeline_depth_queue_and_all_answer() {
+    let Some(db) =
+        crate::support::postgres("async_pg::lookups_past_the_pipeline_depth_queue_and_all_answer")
+    else {
+        return;
+    };
+    let customers: Vec<NewCustomer> = (1..=8)
+        .map(|id| customer(id, Some(&format!("08123456700{id}"))))
+        .collect();
+    seed(&db, &[], &customers, &[]);
+    let directory =
+        AsyncPgDirectory::new(db.url(), verified(), 2, 1, Duration::from_secs(5), 1).unwrap();
+    let rt = runtime();
+    let answered = rt.block_on(async {
+        let lookups: Vec<_> = (0..40_i64)
+            .map(|i| {
+                let directory = directory.clone();
+                let id = i % 8 + 1;
+                let number = query(&format!("08123456700{id}"), ActivityScope::Always);
+                tokio::spawn(async move { (id, directory.find_candidates(number).await) })
+            })
+            .collect();
+        let mut answered = 0;
+        for lookup in lookups {
+            let (id, candidates) = lookup.await.unwrap();
+            let candidates = candidates.unwrap();
+            assert_eq!(candidates.len(), 1, "customer {id}");
+            assert_eq!(candidates[0].customer.id, id);
+            answered += 1;
+        }
+        answered
+    });
+    assert_eq!(answered, 40);
+    assert_eq!(directory.open_connections(), 2);
+}
+
 /// The server ends the driver's session (a restart, an administrator's
 /// kill): the next lookups never get a 500 — at worst one 503 if the driver
 /// has not yet seen the session end — and a new session serves them.
@@ -212,6 +259,7 @@ fn an_unreachable_server_is_unavailable_in_bounded_time() {
         1,
         1,
         Duration::from_secs(2),
+        2,
     )
     .unwrap();
     let started = std::time::Instant::now();
