@@ -168,7 +168,12 @@ pub struct Settings {
     /// more wait for the first connection with a free place. Small keeps
     /// the p99 low when the service shares CPUs with the database; larger
     /// trades latency for throughput (docs/benchmarks.md).
-    #[arg(long, env = "DB_PIPELINE_DEPTH", default_value_t = 2, global = true)]
+    #[arg(
+        long,
+        env = "DB_PIPELINE_DEPTH",
+        default_value_t = klikorder_persistence::DEFAULT_PIPELINE_DEPTH,
+        global = true
+    )]
     pub db_pipeline_depth: usize,
 
     /// How long, in milliseconds, the database part of a request may take
