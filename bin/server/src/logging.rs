@@ -1,6 +1,12 @@
-//! Logging: env_logger, filtered by `RUST_LOG`, writing either its usual
-//! text lines or (`LOG_FORMAT=json`) one JSON object per line, which log
-//! shippers ingest without a parsing rule.
+//! Logging, filtered by `RUST_LOG` (env_logger's filter syntax), writing
+//! either env_logger's usual text lines or (`LOG_FORMAT=json`) one JSON
+//! object per line, which log shippers ingest without a parsing rule.
+//!
+//! The CLI logs through env_logger itself. `serve` logs through
+//! [`BatchedLogger`]: the same lines, formatted straight into the batch
+//! that a background thread writes, because under load env_logger's
+//! plumbing (a buffer per record, a copy to strip styles, a lock around the
+//! target) cost more than formatting the line itself.
 //!
 //! A JSON line always has `timestamp` (UTC, RFC 3339 with milliseconds),
 //! `level`, `target` and `message`; the record's `log` key-values follow as
@@ -29,21 +35,113 @@ pub enum LogFormat {
 }
 
 /// Installs the process's logger. With `batched` (the server), lines go to
-/// stderr through [`BatchedStderr`]; otherwise (the CLI, whose progress bars
-/// share stderr) each line is written at once.
+/// stderr through [`BatchedLogger`]; otherwise (the CLI, whose progress
+/// bars share stderr) env_logger writes each line at once.
 pub fn init(filter: &str, format: LogFormat, batched: bool) {
+    if batched {
+        let logger = BatchedLogger {
+            filter: env_filter::Builder::new().parse(filter).build(),
+            format,
+        };
+        log::set_max_level(logger.filter.filter());
+        BatchedStderr::start();
+        if log::set_boxed_logger(Box::new(logger)).is_err() {
+            eprintln!("klikorder-server: a logger was already installed");
+        }
+        return;
+    }
     let mut builder = env_logger::Builder::new();
     builder.parse_filters(filter);
     if format == LogFormat::Json {
         builder.format(|out, record| writeln!(out, "{}", json_line(record, Utc::now())));
     }
-    if batched {
-        builder.target(env_logger::Target::Pipe(Box::new(BatchedStderr::start())));
-        // No colours into a pipe: env_logger would style every line and
-        // then strip the styles again.
-        builder.write_style(env_logger::WriteStyle::Never);
-    }
     builder.init();
+}
+
+/// The server's logger: env_logger's filter and line formats, each line
+/// formatted into a reused buffer and appended to the batch.
+struct BatchedLogger {
+    filter: env_filter::Filter,
+    format: LogFormat,
+}
+
+thread_local! {
+    /// This thread's line buffer.
+    static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+impl log::Log for BatchedLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        self.filter.enabled(metadata)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if !self.filter.matches(record) {
+            return;
+        }
+        let write = |line: &mut String| {
+            line.clear();
+            match self.format {
+                LogFormat::Text => text_line(line, record, Utc::now()),
+                LogFormat::Json => line.push_str(&json_line(record, Utc::now())),
+            }
+            line.push('\n');
+            BatchedStderr::append(line.as_bytes());
+        };
+        // A record logged while this thread formats another (a `Display`
+        // that logs) gets a buffer of its own.
+        LINE.with(|line| match line.try_borrow_mut() {
+            Ok(mut line) => write(&mut line),
+            Err(_) => write(&mut String::new()),
+        });
+    }
+
+    fn flush(&self) {
+        flush();
+    }
+}
+
+/// `record` as env_logger's default text line (without the newline):
+/// `[2026-12-05T01:02:03Z INFO  target] message`, with the message's later
+/// lines indented by four spaces.
+fn text_line(line: &mut String, record: &log::Record<'_>, now: DateTime<Utc>) {
+    use std::fmt::Write as _;
+    line.push('[');
+    push_timestamp(line, now);
+    let _ = write!(line, " {:<5}", record.level());
+    if !record.target().is_empty() {
+        line.push(' ');
+        line.push_str(record.target());
+    }
+    line.push_str("] ");
+    let message = line.len();
+    let _ = write!(line, "{}", record.args());
+    if line[message..].contains('\n') {
+        let indented = line[message..].replace('\n', "\n    ");
+        line.truncate(message);
+        line.push_str(&indented);
+    }
+}
+
+thread_local! {
+    /// The last second formatted on this thread, and its text.
+    static LAST_SECOND: std::cell::RefCell<(i64, String)> =
+        const { std::cell::RefCell::new((i64::MIN, String::new())) };
+}
+
+/// `now` to the second, as env_logger writes it (`2026-12-05T01:02:03Z`);
+/// formatted once per second per thread.
+fn push_timestamp(line: &mut String, now: DateTime<Utc>) {
+    LAST_SECOND.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != now.timestamp() {
+            *last = (
+                now.timestamp(),
+                now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            );
+        }
+        line.push_str(&last.1);
+    });
 }
 
 /// How often the background writer empties the batch.
@@ -61,15 +159,16 @@ static WRITING: Mutex<()> = Mutex::new(());
 /// is written at once.
 static WRITER_RUNS: AtomicBool = AtomicBool::new(false);
 
-/// A log target that appends lines to a buffer that a background thread
-/// writes to stderr every [`BATCH_EVERY`]. Why: one `write` per line cost
-/// a fifth of a lookup's CPU under load, and the workers queued on
-/// stderr's lock (docs/benchmarks.md). Lines keep their order; [`flush`]
-/// writes what is pending (at exit, and on a panic).
+/// The batch of log lines: appended to by the logging threads, written to
+/// stderr by a background thread every [`BATCH_EVERY`]. Why: one `write`
+/// per line cost a fifth of a lookup's CPU under load, and the workers
+/// queued on stderr's lock (docs/benchmarks.md). Lines keep their order;
+/// [`flush`] writes what is pending (at exit, and on a panic).
 struct BatchedStderr;
 
 impl BatchedStderr {
-    fn start() -> Self {
+    /// Starts the background writer, and flushes the batch on a panic.
+    fn start() {
         let spawned = std::thread::Builder::new()
             .name("log-writer".to_owned())
             .spawn(|| {
@@ -91,12 +190,11 @@ impl BatchedStderr {
             flush();
             default_hook(info);
         }));
-        Self
     }
-}
 
-impl std::io::Write for BatchedStderr {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+    /// Adds `bytes` (whole lines) to the batch; writes the batch at once
+    /// when it is full or when there is no background writer.
+    fn append(bytes: &[u8]) {
         let full = {
             let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
             pending.extend_from_slice(bytes);
@@ -105,12 +203,6 @@ impl std::io::Write for BatchedStderr {
         if full {
             flush();
         }
-        Ok(bytes.len())
-    }
-
-    /// The background writer writes; a line needs no flush of its own.
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
@@ -224,6 +316,79 @@ mod tests {
     fn parse(line: &str) -> Value {
         assert!(!line.contains('\n'), "{line}");
         serde_json::from_str(line).unwrap()
+    }
+
+    /// What env_logger itself writes for `record` (its default format, no
+    /// colours), with the timestamp cut off.
+    fn env_logger_line(record: &log::Record<'_>) -> String {
+        #[derive(Clone, Default)]
+        struct Captured(std::sync::Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Captured {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let captured = Captured::default();
+        let logger = env_logger::Builder::new()
+            .parse_filters("trace")
+            .write_style(env_logger::WriteStyle::Never)
+            .target(env_logger::Target::Pipe(Box::new(captured.clone())))
+            .build();
+        log::Log::log(&logger, record);
+        let line = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        without_timestamp(&line)
+    }
+
+    /// `[2026-06-01T03:04:05Z INFO …` → `[INFO …`.
+    fn without_timestamp(line: &str) -> String {
+        format!("[{}", &line["[2026-06-01T03:04:05Z ".len()..])
+    }
+
+    #[test]
+    fn text_lines_are_env_loggers() {
+        let records = [
+            (log::Level::Info, "klikorder::access", "GET /health 200"),
+            (
+                log::Level::Warn,
+                "klikorder_http",
+                "first line\nsecond line\n",
+            ),
+            (log::Level::Error, "", "no target"),
+            (log::Level::Debug, "x", "tab\tand ünïcode"),
+        ];
+        for (level, target, message) in records {
+            let with_record = |check: &dyn Fn(&log::Record<'_>) -> String| {
+                check(
+                    &log::Record::builder()
+                        .level(level)
+                        .target(target)
+                        .args(format_args!("{message}"))
+                        .build(),
+                )
+            };
+            let ours = with_record(&|record| {
+                let mut line = String::new();
+                text_line(&mut line, record, now());
+                line.push('\n');
+                line
+            });
+            assert!(ours.starts_with("[2026-06-01T03:04:05Z "), "{ours}");
+            assert_eq!(without_timestamp(&ours), with_record(&env_logger_line));
+        }
+        let mut line = String::new();
+        text_line(
+            &mut line,
+            &log::Record::builder()
+                .target("t")
+                .args(format_args!("a\nb"))
+                .build(),
+            now(),
+        );
+        assert_eq!(line, "[2026-06-01T03:04:05Z INFO  t] a\n    b");
     }
 
     #[test]

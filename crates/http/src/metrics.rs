@@ -23,12 +23,15 @@
 //! number of series stays bounded whatever clients send.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use klikorder_domain::Rule;
-use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics::{
+    Counter, Histogram, counter, describe_counter, describe_gauge, describe_histogram, gauge,
+    histogram,
+};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 
 use crate::ApiError;
@@ -139,6 +142,34 @@ struct Inner {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
     requests: AtomicU64,
+    /// Each request series' counter and histogram, registered on its first
+    /// request. Why: registering builds the label strings (allocations) and
+    /// looks them up in the recorder on every call. Bounded as the labels
+    /// are (routes, statuses, registered clients).
+    request_series: Mutex<hashbrown::HashMap<RequestSeries, (Counter, Histogram)>>,
+}
+
+/// The labels of one request series: route, status, client.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct RequestSeries {
+    route: Box<str>,
+    status: u16,
+    client: Box<str>,
+}
+
+/// The same labels, borrowed, to find a series without allocating. Hashes
+/// as [`RequestSeries`] does (the same fields in the same order).
+#[derive(Debug, Hash)]
+struct RequestSeriesRef<'a> {
+    route: &'a str,
+    status: u16,
+    client: &'a str,
+}
+
+impl hashbrown::Equivalent<RequestSeries> for RequestSeriesRef<'_> {
+    fn equivalent(&self, key: &RequestSeries) -> bool {
+        self.route == &*key.route && self.status == key.status && self.client == &*key.client
+    }
 }
 
 impl Metrics {
@@ -161,6 +192,7 @@ impl Metrics {
                 recorder,
                 handle,
                 requests: AtomicU64::new(0),
+                request_series: Mutex::default(),
             }),
         };
         metrics.record(describe);
@@ -181,16 +213,51 @@ impl Metrics {
         client: Option<&str>,
         elapsed: Duration,
     ) {
-        let route = route.unwrap_or(UNMATCHED_ROUTE).to_owned();
-        let client = client.unwrap_or(NO_CLIENT).to_owned();
-        self.record(|| {
-            counter!(REQUESTS, "route" => route.clone(), "status" => status.to_string(), "client" => client)
-                .increment(1);
-            histogram!(REQUEST_DURATION, "route" => route).record(elapsed.as_secs_f64());
-        });
+        let series = RequestSeriesRef {
+            route: route.unwrap_or(UNMATCHED_ROUTE),
+            status,
+            client: client.unwrap_or(NO_CLIENT),
+        };
+        {
+            let mut known = self
+                .inner
+                .request_series
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let (requests, duration) = match known.get(&series) {
+                Some(handles) => handles,
+                None => {
+                    let handles = self.register(&series);
+                    let key = RequestSeries {
+                        route: series.route.into(),
+                        status,
+                        client: series.client.into(),
+                    };
+                    known.entry(key).or_insert(handles)
+                }
+            };
+            requests.increment(1);
+            duration.record(elapsed.as_secs_f64());
+        }
         if self.inner.requests.fetch_add(1, Ordering::Relaxed) % UPKEEP_EVERY == UPKEEP_EVERY - 1 {
             self.inner.handle.run_upkeep();
         }
+    }
+
+    /// Registers one request series' counter and histogram.
+    fn register(&self, series: &RequestSeriesRef<'_>) -> (Counter, Histogram) {
+        let route = series.route.to_owned();
+        self.record(|| {
+            (
+                counter!(
+                    REQUESTS,
+                    "route" => route.clone(),
+                    "status" => series.status.to_string(),
+                    "client" => series.client.to_owned()
+                ),
+                histogram!(REQUEST_DURATION, "route" => route),
+            )
+        })
     }
 
     /// Counts a lookup that found a customer, by the rule that chose it.
@@ -386,6 +453,30 @@ mod tests {
             a.render(None)
         );
         assert!(!b.render(None).contains("klikorder_http_requests_total{"));
+    }
+
+    #[test]
+    fn each_series_counts_its_own_requests() {
+        let metrics = Metrics::new();
+        for _ in 0..3 {
+            metrics.request(Some("/api"), 200, Some("MEKARI"), Duration::from_millis(1));
+        }
+        metrics.request(Some("/api"), 200, Some("OTHER"), Duration::from_millis(1));
+        metrics.request(Some("/api"), 404, Some("MEKARI"), Duration::from_millis(1));
+        // Same route, status and client parts, joined differently: not the
+        // same series.
+        metrics.request(Some("/api2"), 200, Some("MEKARI"), Duration::from_millis(1));
+        let text = metrics.render(None);
+        for line in [
+            r#"klikorder_http_requests_total{route="/api",status="200",client="MEKARI"} 3"#,
+            r#"klikorder_http_requests_total{route="/api",status="200",client="OTHER"} 1"#,
+            r#"klikorder_http_requests_total{route="/api",status="404",client="MEKARI"} 1"#,
+            r#"klikorder_http_requests_total{route="/api2",status="200",client="MEKARI"} 1"#,
+            r#"klikorder_http_request_duration_seconds_count{route="/api"} 5"#,
+            r#"klikorder_http_request_duration_seconds_count{route="/api2"} 1"#,
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
     }
 
     #[test]
