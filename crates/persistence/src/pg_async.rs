@@ -750,26 +750,36 @@ mod tests {
                 .position(|candidate| std::ptr::eq(candidate, slot))
                 .unwrap()
         };
-        let used: Vec<std::collections::BTreeSet<usize>> = (0..2)
-            .map(|_| {
-                std::thread::scope(|scope| {
-                    scope
-                        .spawn(|| {
-                            let runtime = tokio::runtime::Builder::new_current_thread()
-                                .build()
-                                .unwrap();
-                            (0..12)
-                                .map(|_| index(runtime.block_on(inner.place()).slot))
-                                .collect()
-                        })
-                        .join()
-                        .unwrap()
-                })
-            })
-            .collect();
-        // Two new threads, five slots: disjoint shares (three and two) that
-        // together cover all five.
-        assert!(used[0].is_disjoint(&used[1]), "{used:?}");
-        assert_eq!(used[0].len() + used[1].len(), 5, "{used:?}");
+        // Five slots over two shares: threads numbered even use 0, 2, 4 and
+        // odd ones 1, 3, whatever else runs. (Threads are numbered in order
+        // of first use, process-wide, so tests running meanwhile decide a
+        // new thread's share: new threads until both shares were seen.)
+        let expected = [
+            std::collections::BTreeSet::from([0, 2, 4]),
+            std::collections::BTreeSet::from([1, 3]),
+        ];
+        let mut seen = [false, false];
+        for _ in 0..50 {
+            let (share, used) = std::thread::scope(|scope| {
+                scope
+                    .spawn(|| {
+                        let runtime = tokio::runtime::Builder::new_current_thread()
+                            .build()
+                            .unwrap();
+                        let used: std::collections::BTreeSet<usize> = (0..12)
+                            .map(|_| index(runtime.block_on(inner.place()).slot))
+                            .collect();
+                        (THREAD.with(|(thread, _)| thread % 2), used)
+                    })
+                    .join()
+                    .unwrap()
+            });
+            assert_eq!(used, expected[share], "a thread of share {share}");
+            seen[share] = true;
+            if seen == [true, true] {
+                return;
+            }
+        }
+        panic!("fifty new threads, all numbered alike: {seen:?}");
     }
 }
