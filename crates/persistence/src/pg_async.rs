@@ -173,12 +173,55 @@ struct Connection {
     activity: Statement,
 }
 
-/// Numbers the threads that call, in order of first call.
-static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
+/// The numbers of the live threads that have called: thread number `n`
+/// uses share `n % threads` of the connections.
+static THREAD_NUMBERS: Mutex<Vec<bool>> = Mutex::new(Vec::new());
+
+/// A calling thread's number, the lowest free one when it first calls, and
+/// its turn counter. The number is given back when the thread ends, so a
+/// worker that replaces one that died (actix restarts a worker after a
+/// panic) takes over the dead one's share instead of doubling up on
+/// another's.
+struct ThreadNumber {
+    number: usize,
+    turn: Cell<usize>,
+}
+
+impl ThreadNumber {
+    fn claim(numbers: &Mutex<Vec<bool>>) -> usize {
+        let mut taken = numbers.lock().unwrap_or_else(PoisonError::into_inner);
+        match taken.iter().position(|taken| !taken) {
+            Some(free) => {
+                taken[free] = true;
+                free
+            }
+            None => {
+                taken.push(true);
+                taken.len() - 1
+            }
+        }
+    }
+
+    fn release(numbers: &Mutex<Vec<bool>>, number: usize) {
+        let mut taken = numbers.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(taken) = taken.get_mut(number) {
+            *taken = false;
+        }
+    }
+}
+
+impl Drop for ThreadNumber {
+    fn drop(&mut self) {
+        Self::release(&THREAD_NUMBERS, self.number);
+    }
+}
 
 thread_local! {
-    /// This thread's number and its round-robin counter.
-    static THREAD: (usize, Cell<usize>) = (NEXT_THREAD.fetch_add(1, Ordering::Relaxed), Cell::new(0));
+    /// This thread's number and turn counter.
+    static THREAD: ThreadNumber = ThreadNumber {
+        number: ThreadNumber::claim(&THREAD_NUMBERS),
+        turn: Cell::new(0),
+    };
 }
 
 impl AsyncPgDirectory {
@@ -276,10 +319,10 @@ impl Inner {
     /// then takes the connection with the fewest lookups in flight (ties
     /// in turn).
     async fn place(&self) -> Place<'_> {
-        let (first, round) = THREAD.with(|(thread, turn)| {
-            let round = turn.get();
-            turn.set(round.wrapping_add(1));
-            (thread % self.threads, round)
+        let (first, round) = THREAD.with(|thread| {
+            let round = thread.turn.get();
+            thread.turn.set(round.wrapping_add(1));
+            (thread.number % self.threads, round)
         });
         // The gates are never closed, so this always gets a permit.
         let permit = self.gates[first].acquire().await.ok();
@@ -751,35 +794,55 @@ mod tests {
                 .unwrap()
         };
         // Five slots over two shares: threads numbered even use 0, 2, 4 and
-        // odd ones 1, 3, whatever else runs. (Threads are numbered in order
-        // of first use, process-wide, so tests running meanwhile decide a
-        // new thread's share: new threads until both shares were seen.)
+        // odd ones 1, 3. Two threads at once get different numbers; whether
+        // those differ in parity depends on the tests running meanwhile
+        // (numbers are process-wide), so pairs until both shares were seen.
         let expected = [
             std::collections::BTreeSet::from([0, 2, 4]),
             std::collections::BTreeSet::from([1, 3]),
         ];
         let mut seen = [false, false];
         for _ in 0..50 {
-            let (share, used) = std::thread::scope(|scope| {
-                scope
-                    .spawn(|| {
-                        let runtime = tokio::runtime::Builder::new_current_thread()
-                            .build()
-                            .unwrap();
-                        let used: std::collections::BTreeSet<usize> = (0..12)
-                            .map(|_| index(runtime.block_on(inner.place()).slot))
-                            .collect();
-                        (THREAD.with(|(thread, _)| thread % 2), used)
-                    })
-                    .join()
-                    .unwrap()
-            });
-            assert_eq!(used, expected[share], "a thread of share {share}");
-            seen[share] = true;
+            let both_numbered = std::sync::Barrier::new(2);
+            let pair: Vec<(usize, std::collections::BTreeSet<usize>)> =
+                std::thread::scope(|scope| {
+                    let threads: Vec<_> = (0..2)
+                        .map(|_| {
+                            scope.spawn(|| {
+                                let runtime = tokio::runtime::Builder::new_current_thread()
+                                    .build()
+                                    .unwrap();
+                                let used = (0..12)
+                                    .map(|_| index(runtime.block_on(inner.place()).slot))
+                                    .collect();
+                                // Hold the number until the other thread has one.
+                                both_numbered.wait();
+                                (THREAD.with(|thread| thread.number % 2), used)
+                            })
+                        })
+                        .collect();
+                    threads.into_iter().map(|t| t.join().unwrap()).collect()
+                });
+            for (share, used) in pair {
+                assert_eq!(used, expected[share], "a thread of share {share}");
+                seen[share] = true;
+            }
             if seen == [true, true] {
                 return;
             }
         }
-        panic!("fifty new threads, all numbered alike: {seen:?}");
+        panic!("fifty pairs of threads, all numbered alike: {seen:?}");
+    }
+
+    #[test]
+    fn a_thread_that_ends_gives_its_number_to_the_next() {
+        let numbers = Mutex::new(Vec::new());
+        let claim = || ThreadNumber::claim(&numbers);
+        assert_eq!((claim(), claim(), claim()), (0, 1, 2));
+        // The second worker dies; its replacement takes its number (and so
+        // its share of the connections), not a fourth.
+        ThreadNumber::release(&numbers, 1);
+        assert_eq!(claim(), 1);
+        assert_eq!(claim(), 3);
     }
 }
