@@ -263,12 +263,18 @@ mod tests {
         PhoneNumber::parse("08123456789").unwrap()
     }
 
+    /// The 30-day window's start for [`now`] in Jakarta, as stored (local
+    /// time).
+    fn window_start_of_now() -> chrono::NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 5)
+            .and_then(|d| d.and_hms_opt(3, 0, 0))
+            .unwrap()
+    }
+
     #[test]
     fn asks_the_directory_for_the_number_and_the_local_window() {
         let mut directory = MockCustomerDirectory::new();
-        let expected_start = NaiveDate::from_ymd_opt(2026, 11, 5)
-            .and_then(|d| d.and_hms_opt(3, 0, 0))
-            .unwrap();
+        let expected_start = window_start_of_now();
         directory
             .expect_find_candidates()
             .withf(move |query| {
@@ -307,9 +313,7 @@ mod tests {
             .times(1)
             .returning(move |_| Ok(answer.clone()));
         let mut asynchronous = crate::MockAsyncCustomerDirectory::new();
-        let expected_start = NaiveDate::from_ymd_opt(2026, 11, 5)
-            .and_then(|d| d.and_hms_opt(3, 0, 0))
-            .unwrap();
+        let expected_start = window_start_of_now();
         asynchronous
             .expect_find_candidates()
             .withf(move |query| {

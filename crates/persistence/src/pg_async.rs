@@ -680,38 +680,28 @@ mod tests {
         assert!(!bad.to_string().contains("s3cret"), "{bad}");
     }
 
+    /// A directory that never connects (nothing listens on port 1): its
+    /// `connections`, calling `threads` and pipeline `depth`.
+    fn unconnected(connections: usize, threads: usize, depth: usize) -> AsyncPgDirectory {
+        AsyncPgDirectory::new(
+            "postgres://postgres@127.0.0.1:1/none",
+            vec![],
+            connections,
+            threads,
+            Duration::from_secs(1),
+            depth,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn connections_are_spread_over_the_threads() {
-        let directory = AsyncPgDirectory::new(
-            "postgres://postgres@127.0.0.1:1/none",
-            vec![],
-            4,
-            2,
-            Duration::from_secs(1),
-            2,
-        )
-        .unwrap();
+        let directory = unconnected(4, 2, 2);
         assert_eq!(directory.max_connections(), 4);
         assert_eq!(directory.open_connections(), 0);
-        let odd = AsyncPgDirectory::new(
-            "postgres://postgres@127.0.0.1:1/none",
-            vec![],
-            5,
-            2,
-            Duration::from_secs(1),
-            2,
-        )
-        .unwrap();
+        let odd = unconnected(5, 2, 2);
         assert_eq!(odd.max_connections(), 5);
-        let many_workers = AsyncPgDirectory::new(
-            "postgres://postgres@127.0.0.1:1/none",
-            vec![],
-            4,
-            8,
-            Duration::from_secs(1),
-            2,
-        )
-        .unwrap();
+        let many_workers = unconnected(4, 8, 2);
         assert_eq!(many_workers.max_connections(), 8, "at least one per worker");
     }
 
@@ -727,15 +717,7 @@ mod tests {
     #[test]
     fn lookups_take_the_least_busy_connection_and_queue_past_the_depth() {
         // One thread, two connections, two lookups each.
-        let directory = AsyncPgDirectory::new(
-            "postgres://postgres@127.0.0.1:1/none",
-            vec![],
-            2,
-            1,
-            Duration::from_secs(1),
-            2,
-        )
-        .unwrap();
+        let directory = unconnected(2, 1, 2);
         let inner = &directory.inner;
         let index = |place: &Place<'_>| {
             inner
@@ -776,15 +758,7 @@ mod tests {
 
     #[test]
     fn each_thread_keeps_to_its_own_slots() {
-        let directory = AsyncPgDirectory::new(
-            "postgres://postgres@127.0.0.1:1/none",
-            vec![],
-            5,
-            2,
-            Duration::from_secs(1),
-            2,
-        )
-        .unwrap();
+        let directory = unconnected(5, 2, 2);
         let inner = &directory.inner;
         let index = |slot: &Slot| {
             inner
